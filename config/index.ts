@@ -1,0 +1,3 @@
+export * from './definitions.js';
+export * from './load.js';
+export * from './ConfigError.js';

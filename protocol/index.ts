@@ -1,0 +1,3 @@
+export * from './schemas.js';
+export * from './parseAssignment.js';
+export * from './keys.js';
