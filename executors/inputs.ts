@@ -23,12 +23,12 @@ export function jsonInput(inputs: Inputs, key: string): unknown {
   }
 }
 
-/** A boolean input: true/false/1/0/yes/no, else the default. */
+/** A boolean input: true/false/1/0/yes/no (and Go's ParseBool t/f), else the default. */
 export function boolInput(inputs: Inputs, key: string, fallback: boolean): boolean {
   const raw = inputs[key]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'y', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'n', 'off'].includes(raw)) return false;
+  if (['1', 't', 'true', 'yes', 'y', 'on'].includes(raw)) return true;
+  if (['0', 'f', 'false', 'no', 'n', 'off'].includes(raw)) return false;
   return fallback;
 }
 
