@@ -20,7 +20,7 @@ export interface RemoteRetrievalRequest {
 }
 
 // A service that found nothing may answer `"documents": null`.
-const Reply = v.object({ documents: v.pipe(v.nullish(v.array(v.unknown())), v.transform((documents) => documents ?? [])) });
+const Reply = v.object({ documents: v.nullish(v.array(v.unknown())) });
 
 /** Ask the remote retrieval service (`SPLAI_RETRIEVAL_BASE_URL/v1/retrieve`); returns its `.documents`. */
 export async function retrieveRemote(context: ExecutorContext, request: RemoteRetrievalRequest): Promise<unknown[]> {
@@ -36,5 +36,5 @@ export async function retrieveRemote(context: ExecutorContext, request: RemoteRe
       timeoutMillis: backendTimeoutMillis(context),
     }),
   );
-  return parseReply('retrieval remote_api', Reply, reply).documents;
+  return parseReply('retrieval remote_api', Reply, reply).documents ?? [];
 }
