@@ -20,7 +20,13 @@ export interface ThreadRequest {
 }
 
 export type ThreadResult =
-  | { readonly ok: true; readonly uri: string; readonly executorMillis: number }
+  | {
+      readonly ok: true;
+      readonly uri: string;
+      readonly executorMillis: number;
+      /** Set when the task installed a model into the cache (the inventory changed). */
+      readonly modelInstalled?: string;
+    }
   | { readonly ok: false; readonly error: string; readonly executorMillis: number };
 
 export type MainToThread =

@@ -1,0 +1,138 @@
+/**
+ * HTTP client of the SPLAI control plane (the four worker endpoints + healthz).
+ *
+ * Retries: this client never retries (ky's retry is off). Every failure is
+ * thrown as a classified ControlPlaneError and the layer that knows the context
+ * retries: the registration machine (backoff until accepted), the heartbeat and
+ * poller machines (next tick), the reporter (per-task queue with backoff).
+ * See docs/decisions/003-where-retries-live.md.
+ */
+import ky, { type KyInstance } from 'ky';
+import * as v from 'valibot';
+import {
+  AssignmentsResponseSchema,
+  ErrorBodySchema,
+  HeartbeatResponseSchema,
+  RegisterResponseSchema,
+  type HeartbeatRequest,
+  type RegisterRequest,
+  type RegisterResponse,
+  type ReportRequest,
+} from '../protocol/schemas.js';
+import { describeIssues } from '../protocol/parseAssignment.js';
+import { classifyStatus, type Operation } from './classifyResponse.js';
+import { ControlPlaneError } from './ControlPlaneError.js';
+
+export interface ControlPlaneClientOptions {
+  readonly baseUrl: string;
+  /** Sent as `X-SPLAI-Token` on every call when non-empty. */
+  readonly token?: string;
+  readonly timeoutMillis: number;
+  /** Wraps every call, e.g. with a trace span. */
+  readonly around?: <T>(operation: Operation, call: () => Promise<T>) => Promise<T>;
+}
+
+/** The control-plane operations the machines use; tests may implement it directly. */
+export interface ControlPlaneApi {
+  register(body: RegisterRequest, signal?: AbortSignal): Promise<RegisterResponse>;
+  heartbeat(workerId: string, body: HeartbeatRequest, signal?: AbortSignal): Promise<void>;
+  /** Raw assignment items: each is validated by the supervisor on its own. */
+  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]>;
+  report(body: ReportRequest, signal?: AbortSignal): Promise<void>;
+  healthz(signal?: AbortSignal): Promise<void>;
+}
+
+export class ControlPlaneClient implements ControlPlaneApi {
+  private readonly http: KyInstance;
+  private readonly around: NonNullable<ControlPlaneClientOptions['around']>;
+
+  constructor(options: ControlPlaneClientOptions) {
+    this.http = ky.create({
+      prefixUrl: options.baseUrl,
+      timeout: options.timeoutMillis,
+      retry: 0,
+      throwHttpErrors: false,
+      headers: options.token ? { 'X-SPLAI-Token': options.token } : {},
+    });
+    this.around = options.around ?? ((_operation, call) => call());
+  }
+
+  async register(body: RegisterRequest, signal?: AbortSignal): Promise<RegisterResponse> {
+    return this.call('register', 'post', 'v1/workers/register', { body, signal }, RegisterResponseSchema);
+  }
+
+  async heartbeat(workerId: string, body: HeartbeatRequest, signal?: AbortSignal): Promise<void> {
+    await this.call('heartbeat', 'post', `v1/workers/${encodeURIComponent(workerId)}/heartbeat`, { body, signal }, HeartbeatResponseSchema);
+  }
+
+  async poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]> {
+    const path = `v1/workers/${encodeURIComponent(workerId)}/assignments?max_tasks=${maxTasks}`;
+    const reply = await this.call('poll', 'get', path, { signal }, AssignmentsResponseSchema);
+    return reply.assignments;
+  }
+
+  async report(body: ReportRequest, signal?: AbortSignal): Promise<void> {
+    await this.call('report', 'post', 'v1/tasks/report', { body, signal }, undefined);
+  }
+
+  async healthz(signal?: AbortSignal): Promise<void> {
+    await this.call('healthz', 'get', 'healthz', { signal }, undefined);
+  }
+
+  private async call<T>(
+    operation: Operation,
+    method: 'get' | 'post',
+    path: string,
+    options: { body?: unknown; signal?: AbortSignal | undefined },
+    schema: v.GenericSchema<unknown, T> | undefined,
+  ): Promise<T> {
+    return this.around(operation, async () => {
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.http(path, {
+          method,
+          ...(options.body === undefined ? {} : { json: options.body }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+        text = await response.text();
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        throw new ControlPlaneError('transient', operation, describeNetworkError(error));
+      }
+      if (!response.ok) {
+        const message = errorMessage(text);
+        throw new ControlPlaneError(classifyStatus(operation, response.status, message), operation, `HTTP ${response.status}: ${message}`, response.status);
+      }
+      if (schema === undefined) return undefined as T;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ControlPlaneError('transient', operation, `reply is not JSON: ${JSON.stringify(text.slice(0, 120))}`, response.status);
+      }
+      const parsed = v.safeParse(schema, json);
+      if (!parsed.success) {
+        throw new ControlPlaneError('transient', operation, `unexpected reply: ${describeIssues(parsed.issues)}`, response.status);
+      }
+      return parsed.output;
+    });
+  }
+}
+
+function errorMessage(text: string): string {
+  try {
+    const parsed = v.safeParse(ErrorBodySchema, JSON.parse(text));
+    if (parsed.success) return parsed.output.error;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 300).replace(/\s+/g, ' ').trim() || '(empty body)';
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'request timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}

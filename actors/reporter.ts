@@ -1,0 +1,157 @@
+/**
+ * Delivers task reports to the control plane without losing them.
+ *
+ * Reports of one task are delivered strictly in the order they were submitted
+ * (Running before Completed), each one only after the previous one was settled.
+ * A transient failure keeps the report queued and retried with backoff; the
+ * idempotency key makes a late or repeated delivery harmless. A report is
+ * dropped only when the control plane says it is not wanted (stale lease, job
+ * gone, rejected). Persistence across restarts is the outbox's job: a Reporter
+ * takes an optional `store` that is told about every report before it is sent
+ * and after it is settled.
+ */
+import type { ReportRequest } from '../protocol/schemas.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import type { ControlPlaneApi } from './controlPlaneClient.js';
+import { isControlPlaneError } from './ControlPlaneError.js';
+
+/** What became of a report. `queued`: not delivered yet, still being retried. */
+export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'queued';
+
+/** Where pending reports are kept so that a restart can deliver them (see the outbox). */
+export interface ReportStore {
+  /** Called before the first delivery attempt; must be durable when it resolves. */
+  save(id: string, report: ReportRequest): Promise<void>;
+  /** Called once the report is settled (delivered or refused for good). */
+  remove(id: string): Promise<void>;
+}
+
+export interface ReporterOptions {
+  readonly api: Pick<ControlPlaneApi, 'report'>;
+  readonly backoff?: BackoffPolicy;
+  readonly store?: ReportStore;
+  /** Told about reports the control plane refused for good, and about auth failures. */
+  readonly onSettled?: (report: ReportRequest, outcome: Exclude<ReportOutcome, 'queued'>, detail: string) => void;
+  readonly onRetry?: (report: ReportRequest, attempt: number, error: string) => void;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly report: ReportRequest;
+  readonly first: (outcome: ReportOutcome) => void;
+}
+
+export class Reporter {
+  private readonly queues = new Map<string, Pending[]>();
+  private readonly waiters = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  private count = 0;
+  private sequence = 0;
+
+  constructor(private readonly options: ReporterOptions) {}
+
+  /** Reports not yet settled. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /**
+   * Queue a report. Resolves with the outcome of its first delivery attempt, or
+   * `queued` when it could not be delivered at once (it keeps being retried).
+   */
+  async submit(report: ReportRequest, id = this.nextId(report)): Promise<ReportOutcome> {
+    await this.options.store?.save(id, report);
+    return this.enqueue(id, report);
+  }
+
+  /** Re-queue a report that an earlier run saved but did not deliver (already stored). */
+  resume(id: string, report: ReportRequest): Promise<ReportOutcome> {
+    return this.enqueue(id, report);
+  }
+
+  /** Wait until every report is settled, or the timeout passes. Resolves with the number left. */
+  async flush(timeoutMillis: number): Promise<number> {
+    if (this.count === 0) return 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMillis);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.add(done);
+    });
+    return this.count;
+  }
+
+  /** Stop retrying (pending reports stay in the store for the next run). */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private nextId(report: ReportRequest): string {
+    return `${Date.now().toString(36)}-${(++this.sequence).toString(36).padStart(6, '0')}-${report.status}`;
+  }
+
+  private enqueue(id: string, report: ReportRequest): Promise<ReportOutcome> {
+    return new Promise<ReportOutcome>((first) => {
+      const taskKey = `${report.job_id}\u0000${report.task_id}`;
+      let queue = this.queues.get(taskKey);
+      const idle = queue === undefined;
+      if (queue === undefined) this.queues.set(taskKey, (queue = []));
+      queue.push({ id, report, first });
+      this.count++;
+      if (idle) void this.drain(taskKey, queue);
+      else first('queued');
+    });
+  }
+
+  /** Deliver one task's reports in order. */
+  private async drain(taskKey: string, queue: Pending[]): Promise<void> {
+    while (queue.length > 0 && !this.closed) {
+      const item = queue[0]!;
+      const outcome = await this.deliver(item);
+      if (outcome === undefined) return; // closed while retrying
+      queue.shift();
+      this.count--;
+      await this.options.store?.remove(item.id).catch(() => undefined);
+    }
+    if (queue.length === 0) this.queues.delete(taskKey);
+    if (this.count === 0) for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private async deliver(item: Pending): Promise<Exclude<ReportOutcome, 'queued'> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) return undefined;
+      try {
+        await this.options.api.report(item.report);
+        item.first('delivered');
+        return 'delivered';
+      } catch (error) {
+        const kind = isControlPlaneError(error) ? error.kind : 'transient';
+        const detail = error instanceof Error ? error.message : String(error);
+        if (kind === 'stale-lease' || kind === 'job-gone' || kind === 'rejected') {
+          item.first(kind);
+          this.options.onSettled?.(item.report, kind, detail);
+          return kind;
+        }
+        // transient, auth (an operator can fix the token) or not-registered: keep it.
+        item.first('queued');
+        this.options.onRetry?.(item.report, attempt, detail);
+        await this.sleep(backoffDelay(this.options.backoff ?? { baseMillis: 250, maxMillis: 30_000 }, attempt));
+      }
+    }
+  }
+
+  private sleep(millis: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, millis);
+      this.timers.add(timer);
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Registration: register with the control plane, retrying with capped
+ * exponential backoff and jitter until accepted. An authentication failure
+ * (401/403) is final: retrying cannot fix a wrong token.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import { backoffDelay } from '../actors/backoff.js';
+import { isControlPlaneError } from '../actors/ControlPlaneError.js';
+import type { RegisterResponse } from '../protocol/schemas.js';
+import type { LogEntry } from './effects.js';
+
+export type RegistrationOutput =
+  | { readonly type: 'ok'; readonly heartbeatIntervalSeconds: number | undefined }
+  | { readonly type: 'error'; readonly error: string };
+
+export interface RegistrationContext {
+  attempt: number;
+  lastError: string;
+  reply: RegisterResponse | undefined;
+}
+
+/** Backoff of registration retries: 0.5 s doubling up to 30 s, jittered. */
+export const REGISTRATION_BACKOFF = { baseMillis: 500, maxMillis: 30_000 };
+
+export const registrationMachine = setup({
+  types: {
+    context: {} as RegistrationContext,
+    output: {} as RegistrationOutput,
+  },
+  actors: {
+    register: fromPromise<RegisterResponse>(async () => {
+      throw new Error('register effect not provided');
+    }),
+  },
+  actions: {
+    log: (_, _entry: LogEntry) => undefined,
+  },
+  guards: {
+    isAuthError: ({ event }) => isAuthFailure((event as { error?: unknown }).error),
+  },
+  delays: {
+    retryDelay: ({ context }) => backoffDelay(REGISTRATION_BACKOFF, context.attempt),
+  },
+}).createMachine({
+  id: 'registration',
+  initial: 'attempting',
+  context: { attempt: 0, lastError: '', reply: undefined },
+  states: {
+    attempting: {
+      entry: assign({ attempt: ({ context }) => context.attempt + 1 }),
+      invoke: {
+        src: 'register',
+        onDone: [
+          {
+            guard: ({ event }) => event.output.accepted,
+            target: 'accepted',
+            actions: assign({ reply: ({ event }) => event.output }),
+          },
+          {
+            target: 'waiting',
+            actions: [
+              assign({ lastError: 'registration not accepted by the control plane' }),
+              { type: 'log', params: ({ context }) => ({ level: 'warn', actor: 'registration', message: 'registration not accepted; retrying', fields: { attempt: context.attempt } }) },
+            ],
+          },
+        ],
+        onError: [
+          {
+            guard: 'isAuthError',
+            target: 'rejected',
+            actions: assign({ lastError: ({ event }) => errorText(event.error) }),
+          },
+          {
+            target: 'waiting',
+            actions: [
+              assign({ lastError: ({ event }) => errorText(event.error) }),
+              {
+                type: 'log',
+                params: ({ context }) => ({ level: 'warn', actor: 'registration', message: `registration failed; retrying: ${context.lastError}`, fields: { attempt: context.attempt } }),
+              },
+            ],
+          },
+        ],
+      },
+    },
+    waiting: { after: { retryDelay: 'attempting' } },
+    accepted: { type: 'final' },
+    rejected: { type: 'final' },
+  },
+  output: ({ context }) =>
+    context.reply === undefined
+      ? { type: 'error', error: context.lastError }
+      : { type: 'ok', heartbeatIntervalSeconds: context.reply.heartbeat_interval_seconds ?? undefined },
+});
+
+/** A 401/403 from the control plane. */
+export function isAuthFailure(error: unknown): boolean {
+  return isControlPlaneError(error) && error.kind === 'auth';
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,352 @@
+/**
+ * The root of the worker: its lifecycle, and the parent of every other actor.
+ *
+ *   registering -> idle <-> busy -> draining -> stopped
+ *        ^          |        |
+ *        +----------+--------+   (the control plane forgot us: register again)
+ *   any 401/403 -> failed
+ *
+ * Children: `registration` (invoked while registering), `heartbeat` and `poller`
+ * (spawned once registered), and one `task:<n>` per assignment. Every child ends
+ * with an output or an event that is routed here; a child error is logged and
+ * contained, never rethrown (an unhandled child error would crash the daemon).
+ */
+import { assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
+import { assignmentKey } from '../protocol/keys.js';
+import { parseAssignment } from '../protocol/parseAssignment.js';
+import type { WorkerHealth } from '../protocol/schemas.js';
+import type { LogEntry } from './effects.js';
+import { heartbeatMachine, type HeartbeatToParent } from './heartbeat.js';
+import { pollerMachine, type PollerToParent } from './poller.js';
+import { registrationMachine } from './registration.js';
+import { taskMachine, type TaskInput, type TaskOutput } from './task.js';
+
+export interface SupervisorInput {
+  readonly workerId: string;
+  readonly maxParallelTasks: number;
+  /** Heartbeat interval when the register reply gives none. */
+  readonly heartbeatMillis: number;
+  readonly pollMillis: number;
+  readonly drainGraceMillis: number;
+  readonly drainForceMillis: number;
+}
+
+/** A task this worker is running, by actor id. */
+export interface TaskEntry {
+  readonly key: string;
+  readonly jobId: string;
+  readonly taskId: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly startedAt: number;
+}
+
+export interface SupervisorContext extends SupervisorInput {
+  heartbeatIntervalMillis: number;
+  tasks: Record<string, TaskEntry>;
+  inFlight: number;
+  /** Keys of recently finished assignments: the same assignment delivered twice runs once. */
+  recent: string[];
+  sequence: number;
+  /** Whether heartbeat and poller are spawned. */
+  loopsRunning: boolean;
+  registrations: number;
+  completed: number;
+  failed: number;
+  error: string;
+}
+
+export type SupervisorEvent =
+  /** SIGTERM/SIGINT: the first drains, a second one aborts what is left. */
+  | { type: 'shutdown'; reason?: string }
+  /** The model inventory changed: register again so the scheduler knows. */
+  | { type: 'models.changed' }
+  | PollerToParent
+  | HeartbeatToParent
+  /** Sent by XState when a task actor reaches its final state. */
+  | { type: `xstate.done.actor.task:${number}`; output: TaskOutput; actorId: string }
+  /** Sent by XState when a child actor throws (contained, never rethrown). */
+  | { type: `xstate.error.actor.${string}`; error: unknown; actorId: string };
+
+export interface SupervisorOutput {
+  readonly status: 'stopped' | 'failed';
+  readonly error: string;
+}
+
+const RECENT_LIMIT = 4096;
+const SHUTDOWN_REASON = 'worker shutting down';
+
+const isTaskId = (id: string) => id.startsWith('task:');
+const childIdOf = (eventType: string) => eventType.replace(/^xstate\.(done|error)\.actor\./, '');
+
+const logEntry = (level: LogEntry['level'], message: string, fields?: Record<string, unknown>): LogEntry => ({
+  level,
+  actor: 'supervisor',
+  message,
+  ...(fields === undefined ? {} : { fields }),
+});
+
+export const supervisorMachine = setup({
+  types: {
+    input: {} as SupervisorInput,
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    output: {} as SupervisorOutput,
+    children: {} as {
+      registration: 'registration';
+      heartbeat: 'heartbeat';
+      poller: 'poller';
+      flushReports: 'flushReports';
+      [task: `task:${number}`]: 'task';
+    },
+  },
+  actors: {
+    registration: registrationMachine,
+    heartbeat: heartbeatMachine,
+    poller: pollerMachine,
+    task: taskMachine,
+    flushReports: fromPromise<number, number>(async () => 0),
+  },
+  actions: {
+    // Params are `unknown` here only because enqueueActions below cannot see the
+    // action types of their own setup(); every call site builds a LogEntry via logEntry().
+    log: (_, _entry: unknown) => undefined,
+    announceDraining: () => undefined,
+    stopLoops: enqueueActions(({ context, enqueue }) => {
+      if (!context.loopsRunning) return;
+      enqueue(stopChild('poller'));
+      enqueue(stopChild('heartbeat'));
+      enqueue.assign({ loopsRunning: false });
+    }),
+    startLoops: enqueueActions(({ context, enqueue }) => {
+      enqueue.spawnChild('heartbeat', {
+        id: 'heartbeat',
+        input: { intervalMillis: context.heartbeatIntervalMillis, runningTasks: context.inFlight, health: 'healthy' },
+      });
+      enqueue.spawnChild('poller', {
+        id: 'poller',
+        input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis },
+      });
+      enqueue.assign({ loopsRunning: true });
+    }),
+    stopPoller: enqueueActions(({ context, enqueue }) => {
+      if (context.loopsRunning) enqueue(stopChild('poller'));
+    }),
+    setHealth: enqueueActions(({ context, enqueue }, params: unknown) => {
+      const { health } = params as { health: WorkerHealth };
+      if (context.loopsRunning) enqueue.sendTo('heartbeat', { type: 'health', health });
+    }),
+    acceptAssignments: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'assignments') return;
+      const tasks = { ...context.tasks };
+      const running = new Set(Object.values(tasks).map((t) => t.key));
+      let { sequence, inFlight } = context;
+      for (const raw of event.items) {
+        const parsed = parseAssignment(raw);
+        if (parsed.kind === 'unidentifiable') {
+          enqueue({ type: 'log', params: logEntry('warn', `skipping an assignment that names no job/task: ${parsed.error}`) });
+          enqueue.sendTo('poller', { type: 'slot.freed' });
+          continue;
+        }
+        const input: TaskInput =
+          parsed.kind === 'valid'
+            ? {
+                workerId: context.workerId,
+                jobId: parsed.assignment.job_id,
+                taskId: parsed.assignment.task_id,
+                type: parsed.assignment.type,
+                attempt: parsed.assignment.attempt,
+                leaseId: parsed.assignment.lease_id,
+                assignment: parsed.assignment,
+              }
+            : { workerId: context.workerId, jobId: parsed.jobId, taskId: parsed.taskId, type: 'unknown', attempt: parsed.attempt, leaseId: parsed.leaseId, invalid: parsed.error };
+        const key = assignmentKey({ job_id: input.jobId, task_id: input.taskId, attempt: input.attempt, lease_id: input.leaseId });
+        if (running.has(key) || context.recent.includes(key)) {
+          enqueue({ type: 'log', params: logEntry('warn', 'ignoring a duplicate assignment', { job_id: input.jobId, task_id: input.taskId, attempt: input.attempt }) });
+          enqueue.sendTo('poller', { type: 'slot.freed' });
+          continue;
+        }
+        const id: `task:${number}` = `task:${++sequence}`;
+        running.add(key);
+        tasks[id] = { key, jobId: input.jobId, taskId: input.taskId, type: input.type, attempt: input.attempt, startedAt: Date.now() };
+        inFlight++;
+        enqueue.spawnChild('task', { id, input });
+      }
+      enqueue.assign({ tasks, sequence, inFlight });
+      enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
+    }),
+    finishTask: enqueueActions(({ context, event, enqueue }) => {
+      const id = childIdOf(event.type);
+      const entry = context.tasks[id];
+      if (entry === undefined) return;
+      const { [id]: _finished, ...tasks } = context.tasks;
+      const output = (event as unknown as { output?: TaskOutput }).output;
+      const failedHard = event.type.startsWith('xstate.error.');
+      if (failedHard) {
+        enqueue({ type: 'log', params: logEntry('error', `task actor crashed: ${String((event as unknown as { error?: unknown }).error)}`, { job_id: entry.jobId, task_id: entry.taskId }) });
+      }
+      const recent = [...context.recent, entry.key];
+      if (recent.length > RECENT_LIMIT) recent.splice(0, recent.length - RECENT_LIMIT);
+      const inFlight = context.inFlight - 1;
+      enqueue.assign({
+        tasks,
+        inFlight,
+        recent,
+        completed: context.completed + (output?.status === 'Completed' ? 1 : 0),
+        failed: context.failed + (output?.status === 'Failed' || failedHard ? 1 : 0),
+      });
+      if (context.loopsRunning) {
+        enqueue.sendTo('poller', { type: 'slot.freed' });
+        enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
+      }
+      if (output?.modelInstalled !== undefined) enqueue.raise({ type: 'models.changed' });
+    }),
+    abortAllTasks: enqueueActions(({ context, enqueue }) => {
+      for (const id of Object.keys(context.tasks)) enqueue.sendTo(id, { type: 'abort', reason: SHUTDOWN_REASON });
+    }),
+  },
+  guards: {
+    hasTasks: ({ context }) => context.inFlight > 0,
+    noTasks: ({ context }) => context.inFlight === 0,
+    isTaskEvent: ({ event }) => isTaskId(childIdOf(event.type)),
+  },
+  delays: {
+    drainGrace: ({ context }) => context.drainGraceMillis,
+    forceDeadline: ({ context }) => context.drainGraceMillis + context.drainForceMillis,
+  },
+}).createMachine({
+  id: 'supervisor',
+  initial: 'registering',
+  context: ({ input }) => ({
+    ...input,
+    heartbeatIntervalMillis: input.heartbeatMillis,
+    tasks: {},
+    inFlight: 0,
+    recent: [],
+    sequence: 0,
+    loopsRunning: false,
+    registrations: 0,
+    completed: 0,
+    failed: 0,
+    error: '',
+  }),
+  on: {
+    // Task actors finish in any state (also while registering again or draining).
+    'xstate.done.actor.*': { guard: 'isTaskEvent', actions: 'finishTask' },
+    'xstate.error.actor.*': [
+      { guard: 'isTaskEvent', actions: 'finishTask' },
+      {
+        // heartbeat or poller crashed: log it and start them again rather than die.
+        actions: [
+          { type: 'log', params: ({ event }: { event: SupervisorEvent }) => logEntry('error', `${childIdOf(event.type)} actor crashed: ${String((event as unknown as { error?: unknown }).error)}`) },
+          'stopLoops',
+          'startLoops',
+        ],
+      },
+    ],
+  },
+  states: {
+    registering: {
+      entry: ['stopLoops', { type: 'log', params: logEntry('info', 'registering with the control plane') }],
+      invoke: {
+        id: 'registration',
+        src: 'registration',
+        onDone: [
+          {
+            guard: ({ event }) => event.output.type === 'ok',
+            target: 'operating',
+            actions: [
+              assign({
+                heartbeatIntervalMillis: ({ context, event }) =>
+                  event.output.type === 'ok' && event.output.heartbeatIntervalSeconds !== undefined && event.output.heartbeatIntervalSeconds > 0
+                    ? event.output.heartbeatIntervalSeconds * 1000
+                    : context.heartbeatMillis,
+                registrations: ({ context }) => context.registrations + 1,
+              }),
+              { type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('info', 'registered', { heartbeat_interval_ms: context.heartbeatIntervalMillis, registrations: context.registrations }) },
+              'startLoops',
+            ],
+          },
+          {
+            target: 'failed',
+            actions: assign({ error: ({ event }) => (event.output.type === 'error' ? event.output.error : 'registration failed') }),
+          },
+        ],
+      },
+      on: {
+        shutdown: 'draining',
+        'controlPlane.forgotWorker': {},
+        'controlPlane.authFailed': {},
+      },
+    },
+    operating: {
+      // Not a lifecycle state of its own: it routes to idle or busy at once.
+      always: [{ guard: 'hasTasks', target: 'busy' }, { target: 'idle' }],
+    },
+    idle: {
+      always: { guard: 'hasTasks', target: 'busy' },
+      on: {
+        assignments: { actions: 'acceptAssignments' },
+        'controlPlane.forgotWorker': 'registering',
+        'models.changed': 'registering',
+        'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        shutdown: 'draining',
+      },
+    },
+    busy: {
+      always: { guard: 'noTasks', target: 'idle' },
+      on: {
+        assignments: { actions: 'acceptAssignments' },
+        'controlPlane.forgotWorker': 'registering',
+        'models.changed': 'registering',
+        'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        shutdown: 'draining',
+      },
+    },
+    draining: {
+      entry: [
+        'stopPoller',
+        { type: 'setHealth', params: { health: 'draining' } },
+        'announceDraining',
+        { type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('info', 'draining: no new work; waiting for in-flight tasks', { in_flight: context.inFlight }) },
+      ],
+      after: { forceDeadline: { target: 'stopped', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed; stopping with work left') } } },
+      initial: 'waitingForTasks',
+      on: {
+        // Reports do not need a registration; keep draining.
+        'controlPlane.forgotWorker': {},
+        'controlPlane.authFailed': {},
+        'models.changed': {},
+      },
+      states: {
+        waitingForTasks: {
+          always: { guard: 'noTasks', target: 'flushing' },
+          after: { drainGrace: 'aborting' },
+          on: { shutdown: 'aborting' },
+        },
+        aborting: {
+          entry: [{ type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('warn', 'aborting in-flight tasks', { in_flight: context.inFlight }) }, 'abortAllTasks'],
+          always: { guard: 'noTasks', target: 'flushing' },
+        },
+        flushing: {
+          invoke: {
+            id: 'flushReports',
+            src: 'flushReports',
+            input: ({ context }) => context.drainForceMillis,
+            onDone: '#supervisor.stopped',
+            onError: '#supervisor.stopped',
+          },
+        },
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: ['stopLoops', { type: 'log', params: logEntry('info', 'stopped') }],
+    },
+    failed: {
+      type: 'final',
+      entry: ['stopLoops', { type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('error', `worker failed: ${context.error}`) }],
+    },
+  },
+  output: ({ context }) => ({ status: context.error === '' ? 'stopped' : 'failed', error: context.error }),
+});

@@ -1,0 +1,191 @@
+/**
+ * One task, from assignment to final report:
+ * report `Running` -> execute in the pool -> report `Completed` or `Failed`.
+ *
+ * - A malformed but identifiable assignment skips straight to a `Failed` report
+ *   naming the bad field.
+ * - If the control plane refuses the `Running` report for good (stale lease, job
+ *   gone), the task is abandoned without running: nobody wants its result.
+ * - `abort` (drain deadline, shutdown) stops the execution, whose signal kills the
+ *   work in the pool, and reports `Failed` with the reason, so the scheduler
+ *   retries it at once. A failed task is never re-run here: retries belong to the
+ *   scheduler.
+ * It always ends in a final state whose output the supervisor routes.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { ReportOutcome } from '../actors/reporter.js';
+import { finalKey, runningKey } from '../protocol/keys.js';
+import type { Assignment, ReportRequest } from '../protocol/schemas.js';
+import type { ExecutionResult, LogEntry } from './effects.js';
+import { errorText } from './registration.js';
+
+/** The task's identity; `assignment` is absent when the assignment was malformed. */
+export interface TaskInput {
+  readonly workerId: string;
+  readonly jobId: string;
+  readonly taskId: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly leaseId: string;
+  readonly assignment?: Assignment;
+  /** Why the assignment was refused, when it was. */
+  readonly invalid?: string;
+}
+
+export type TaskStatusOutcome = 'Completed' | 'Failed' | 'Abandoned';
+
+export interface TaskOutput {
+  readonly jobId: string;
+  readonly taskId: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly status: TaskStatusOutcome;
+  readonly error: string;
+  readonly uri: string;
+  readonly durationMillis: number;
+  readonly executorMillis: number;
+  readonly modelInstalled: string | undefined;
+}
+
+export interface TaskContext extends TaskInput {
+  status: TaskStatusOutcome;
+  error: string;
+  uri: string;
+  durationMillis: number;
+  executorMillis: number;
+  modelInstalled: string | undefined;
+}
+
+export type TaskEvent = { type: 'abort'; reason: string };
+
+function reportOf(context: TaskContext, status: 'Running' | 'Completed' | 'Failed'): ReportRequest {
+  const key = status === 'Running' ? runningKey : finalKey;
+  return {
+    worker_id: context.workerId,
+    job_id: context.jobId,
+    task_id: context.taskId,
+    lease_id: context.leaseId,
+    idempotency_key: key(context.workerId, context.jobId, context.taskId, context.attempt),
+    status,
+    output_artifact_uri: status === 'Completed' ? context.uri : '',
+    error: status === 'Failed' ? context.error : '',
+    duration_millis: status === 'Running' ? 0 : Math.max(0, Math.round(context.durationMillis)),
+  };
+}
+
+const taskFields = (context: TaskContext) => ({ job_id: context.jobId, task_id: context.taskId, attempt: context.attempt, type: context.type });
+
+export const taskMachine = setup({
+  types: {
+    input: {} as TaskInput,
+    context: {} as TaskContext,
+    events: {} as TaskEvent,
+    output: {} as TaskOutput,
+  },
+  actors: {
+    report: fromPromise<ReportOutcome, ReportRequest>(async () => {
+      throw new Error('report effect not provided');
+    }),
+    execute: fromPromise<ExecutionResult, Assignment>(async () => {
+      throw new Error('execute effect not provided');
+    }),
+  },
+  actions: {
+    log: (_, _entry: LogEntry) => undefined,
+  },
+}).createMachine({
+  id: 'task',
+  initial: 'starting',
+  context: ({ input }) => ({ ...input, status: 'Failed', error: input.invalid ?? '', uri: '', durationMillis: 0, executorMillis: 0, modelInstalled: undefined }),
+  states: {
+    starting: {
+      always: [
+        {
+          guard: ({ context }) => context.assignment === undefined,
+          target: 'reportingResult',
+          actions: [
+            assign({ status: 'Failed' }),
+            { type: 'log', params: ({ context }) => ({ level: 'warn', actor: 'task', message: `refusing assignment: ${context.error}`, fields: taskFields(context) }) },
+          ],
+        },
+        { target: 'reportingRunning' },
+      ],
+    },
+    reportingRunning: {
+      on: { abort: { target: 'reportingResult', actions: assign({ status: 'Failed', error: ({ event }) => event.reason }) } },
+      invoke: {
+        src: 'report',
+        input: ({ context }) => reportOf(context, 'Running'),
+        onDone: [
+          {
+            guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected',
+            target: 'abandoned',
+            actions: { type: 'log', params: ({ context, event }) => ({ level: 'warn', actor: 'task', message: `control plane refused the Running report (${event.output}); not running the task`, fields: taskFields(context) }) },
+          },
+          { target: 'executing' },
+        ],
+        // The reporter does not throw for delivery problems; a store failure lands here.
+        onError: { target: 'executing', actions: { type: 'log', params: ({ context, event }) => ({ level: 'error', actor: 'task', message: `could not queue the Running report: ${errorText(event.error)}`, fields: taskFields(context) }) } },
+      },
+    },
+    executing: {
+      entry: { type: 'log', params: ({ context }) => ({ level: 'debug', actor: 'task', message: 'running', fields: taskFields(context) }) },
+      on: {
+        // Leaving this state stops the execute actor, whose signal aborts the work.
+        abort: { target: 'reportingResult', actions: assign({ status: 'Failed', error: ({ event }) => event.reason }) },
+      },
+      invoke: {
+        src: 'execute',
+        input: ({ context }) => context.assignment!,
+        onDone: {
+          target: 'reportingResult',
+          actions: assign(({ event }) => {
+            const result = event.output;
+            return result.ok
+              ? { status: 'Completed' as const, uri: result.uri, error: '', durationMillis: result.durationMillis, executorMillis: result.executorMillis, modelInstalled: result.modelInstalled }
+              : { status: 'Failed' as const, error: result.error, durationMillis: result.durationMillis, executorMillis: result.executorMillis };
+          }),
+        },
+        onError: {
+          target: 'reportingResult',
+          actions: assign({ status: 'Failed', error: ({ event }) => `task execution failed: ${errorText(event.error)}` }),
+        },
+      },
+    },
+    reportingResult: {
+      entry: {
+        type: 'log',
+        params: ({ context }) =>
+          context.status === 'Completed'
+            ? { level: 'info', actor: 'task', message: 'completed', fields: { ...taskFields(context), duration_ms: context.durationMillis, uri: context.uri } }
+            : { level: 'warn', actor: 'task', message: `failed: ${context.error}`, fields: { ...taskFields(context), duration_ms: context.durationMillis } },
+      },
+      invoke: {
+        src: 'report',
+        input: ({ context }) => reportOf(context, context.status === 'Completed' ? 'Completed' : 'Failed'),
+        onDone: 'done',
+        onError: {
+          target: 'done',
+          actions: { type: 'log', params: ({ context, event }) => ({ level: 'error', actor: 'task', message: `could not queue the final report: ${errorText(event.error)}`, fields: taskFields(context) }) },
+        },
+      },
+    },
+    abandoned: {
+      type: 'final',
+      entry: assign({ status: 'Abandoned' }),
+    },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    jobId: context.jobId,
+    taskId: context.taskId,
+    type: context.type,
+    attempt: context.attempt,
+    status: context.status,
+    error: context.error,
+    uri: context.uri,
+    durationMillis: context.durationMillis,
+    executorMillis: context.executorMillis,
+    modelInstalled: context.modelInstalled,
+  }),
+});

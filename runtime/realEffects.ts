@@ -1,0 +1,76 @@
+/**
+ * The effects of a real worker: HTTP control-plane client, reporter, thread pool,
+ * host probes and the logger, wired into the WorkerEffects the machines expect.
+ */
+import type { ConsolaInstance } from 'consola';
+import { hostCapabilities } from '../actors/hostCapabilities.js';
+import { HostLoad } from '../actors/hostLoad.js';
+import type { ControlPlaneApi } from '../actors/controlPlaneClient.js';
+import type { Reporter } from '../actors/reporter.js';
+import type { TaskPool } from '../actors/taskPool.js';
+import type { WorkerConfig } from '../config/definitions.js';
+import type { LogEntry, WorkerEffects } from '../machines/effects.js';
+
+export interface RealEffectsParts {
+  readonly config: WorkerConfig;
+  readonly api: ControlPlaneApi;
+  readonly reporter: Reporter;
+  readonly pool: TaskPool;
+  readonly logger: ConsolaInstance;
+  /** Models present in the cache (plus configured ones are added by hostCapabilities). */
+  readonly listModels: () => Promise<string[]>;
+}
+
+export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
+  const { config, api, reporter, pool, logger } = parts;
+  const load = new HostLoad();
+  const tagged = new Map<string, ConsolaInstance>();
+  const loggerFor = (tag: string) => {
+    let child = tagged.get(tag);
+    if (child === undefined) tagged.set(tag, (child = logger.withTag(tag)));
+    return child;
+  };
+  return {
+    async register(signal) {
+      const models = await parts.listModels().catch(() => []);
+      return api.register(hostCapabilities(config, models), signal);
+    },
+    async heartbeat(current, signal) {
+      const { cpu, memory } = load.sample();
+      await api.heartbeat(
+        config.workerId,
+        {
+          queue_depth: current.queueDepth,
+          running_tasks: current.runningTasks,
+          cpu_utilization: cpu,
+          memory_utilization: memory,
+          health: current.health,
+          timestamp_unix: Math.floor(Date.now() / 1000),
+        },
+        signal,
+      );
+    },
+    poll: (maxTasks, signal) => api.poll(config.workerId, maxTasks, signal),
+    report: (report) => reporter.submit(report),
+    async execute(assignment, signal) {
+      const started = performance.now();
+      try {
+        const result = await pool.run(assignment, { signal });
+        const durationMillis = Math.round(performance.now() - started);
+        return result.ok
+          ? { ok: true, uri: result.uri, durationMillis, executorMillis: result.executorMillis, ...(result.modelInstalled === undefined ? {} : { modelInstalled: result.modelInstalled }) }
+          : { ok: false, error: result.error, durationMillis, executorMillis: result.executorMillis };
+      } catch (error) {
+        const reason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : error instanceof Error ? error.message : String(error);
+        return { ok: false, error: reason, durationMillis: Math.round(performance.now() - started), executorMillis: 0 };
+      }
+    },
+    flushReports: (timeoutMillis) => reporter.flush(timeoutMillis),
+    announceDraining: () => pool.announceDraining(),
+    log(entry: LogEntry) {
+      const child = loggerFor(entry.actor);
+      if (entry.fields === undefined) child[entry.level](entry.message);
+      else child[entry.level](entry.message, entry.fields);
+    },
+  };
+}
