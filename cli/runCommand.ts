@@ -1,0 +1,104 @@
+/**
+ * `splai-worker run`: the daemon. Loads and validates the configuration, starts
+ * the worker, turns SIGINT/SIGTERM into a drain (a second signal aborts what is
+ * left, a third exits at once) and exits 0 after a clean stop, 1 when the worker
+ * failed (e.g. 401 on register), 2 on a configuration error.
+ */
+import { isConfigError } from '../config/ConfigError.js';
+import type { WorkerConfig } from '../config/definitions.js';
+import { loadConfig, redactConfig, secretValues } from '../config/load.js';
+import { createLogger } from '../runtime/logger.js';
+import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
+import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
+import { parseArgs } from './args.js';
+import { configFlags, settingsHelp } from './configFlags.js';
+
+export interface CommandIo {
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Handle process signals (default true; tests embedding the command pass false). */
+  readonly handleSignals?: boolean;
+  /** Called once the worker is created (tests, the inspector). */
+  readonly onWorker?: (worker: SplaiWorker) => void;
+}
+
+const OWN_FLAGS = ['config', 'help'];
+
+export function runHelp(): string {
+  const sandbox = detectSandboxLevel('auto');
+  return `Usage: splai-worker run [--config file.json] [--<setting> value ...]
+
+Runs the worker daemon: registers with the SPLAI control plane, heartbeats,
+polls for assignments and runs them in sandboxed worker threads.
+Precedence of settings: flags > environment > config file > defaults.
+A config file is a JSON object of settings by key or variable name.
+
+Sandbox on this host (SPLAI_SANDBOX=auto): ${sandbox.summary}
+
+Signals: SIGTERM/SIGINT drain (finish in-flight tasks, report, exit 0);
+a second signal aborts in-flight tasks (reported Failed "worker shutting down");
+a third exits at once.
+
+${settingsHelp()}
+`;
+}
+
+export async function runWorkerCommand(argv: readonly string[], io: CommandIo = {}): Promise<number> {
+  const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
+  const { flags, positionals } = parseArgs(argv, ['help']);
+  if (flags.has('help')) {
+    stdout(runHelp());
+    return 0;
+  }
+  let config: WorkerConfig;
+  try {
+    if (positionals.length > 0) throw Object.assign(new Error(`unexpected argument "${positionals[0]}"`), { name: 'ConfigError' });
+    const file = flags.get('config');
+    config = loadConfig({
+      flags: configFlags(flags, OWN_FLAGS),
+      env: io.env ?? process.env,
+      ...(typeof file === 'string' ? { file } : {}),
+    });
+  } catch (error) {
+    if (isConfigError(error)) {
+      stderr(`splai-worker: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: secretValues(config), write: stderr });
+  const sandbox = detectSandboxLevel(config.sandbox);
+  logger.withTag('supervisor').info(`starting worker ${config.workerId}`, { control_plane: config.controlPlaneUrl, max_parallel_tasks: config.maxParallelTasks, sandbox: sandbox.level });
+  logger.withTag('supervisor').info(`sandbox: ${sandbox.summary}`);
+  logger.withTag('supervisor').debug('configuration', redactConfig(config));
+
+  const worker = createWorker({ config, logger });
+  io.onWorker?.(worker);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals >= 3) {
+      logger.withTag('supervisor').error(`${signal} received a third time: exiting now`);
+      process.exit(130);
+    }
+    worker.shutdown(`${signal} received`);
+  };
+  if (io.handleSignals ?? true) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  worker.start();
+  const output = await worker.done;
+  if (io.handleSignals ?? true) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (output.status === 'failed') {
+    stderr(`splai-worker: worker failed: ${output.error}\n`);
+    return 1;
+  }
+  return 0;
+}
