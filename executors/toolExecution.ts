@@ -1,7 +1,96 @@
-import { TaskError } from './TaskError.js';
+/**
+ * `tool_execution` (docs/task-types.md): run `/bin/sh -c <command>` in the
+ * sandbox (docs/sandbox.md) in a private working dir
+ * `<artifact root>/sandboxes/<job>/<task>`, with no network, a reduced
+ * environment and bounded resources.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { assertSafeId } from '../artifacts/ids.js';
+import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
+import { resolveLimits, type SandboxLimits } from '../sandbox/limits.js';
+import { runSandboxed, type SandboxResult } from '../sandbox/runSandboxed.js';
+import { firstOf } from './inputs.js';
+import { oneLine, TaskError } from './TaskError.js';
 import type { Executor } from './types.js';
 
-/** `tool_execution`: see docs/task-types.md. */
-export const execute: Executor = async () => {
-  throw new TaskError('task type "tool_execution" is not supported yet by this worker');
+/** Where a task's private working dir lives. Ids are checked: they become path segments. */
+export function sandboxWorkDir(artifactRoot: string, jobId: string, taskId: string): string {
+  assertSafeId('job id', jobId);
+  assertSafeId('task id', taskId);
+  return join(resolve(artifactRoot), 'sandboxes', jobId, taskId);
+}
+
+export const execute: Executor = async ({ assignment, config, signal, log, trackChild }) => {
+  const inputs = assignment.inputs;
+  const tool = firstOf(inputs, 'op') || 'noop';
+  const command = firstOf(inputs, 'command', 'script');
+  if (command === '') return { tool, sandboxed: true, result: 'ok' };
+
+  const support = detectSandboxLevel(config.sandbox);
+  if (support.refusal !== undefined) throw new TaskError(`sandbox unavailable: ${support.refusal}`);
+  const limits = resolveLimits(config, inputs);
+  const workDir = sandboxWorkDir(config.artifactRoot, assignment.job_id, assignment.task_id);
+  // A retried attempt starts from an empty dir, and nothing stays behind: it is scratch space.
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  let result: SandboxResult;
+  try {
+    result = await runSandboxed({ command, workDir, support, limits, signal, onSpawn: trackChild });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  if (result.leftovers > 0) log('error', `sandbox left ${result.leftovers} processes running after SIGKILL`, { level: result.level });
+  if (result.aborted) throw new TaskError(`sandbox command aborted: ${reasonOf(signal)}`);
+  if (result.timedOut) throw new TaskError(`sandbox command timed out after ${limits.timeoutSeconds} s`);
+  const failure = failureOf(result, limits);
+  if (failure !== undefined) throw new TaskError(failure);
+  return {
+    tool,
+    sandboxed: true,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    result: 'ok',
+    exit_code: result.exitCode,
+    duration_ms: result.durationMs,
+    sandbox: result.level,
+    stdout_truncated: result.stdoutTruncated,
+    stderr_truncated: result.stderrTruncated,
+  };
 };
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+}
+
+/** The one-line failure of a finished command, or undefined when it succeeded. */
+function failureOf(result: SandboxResult, limits: SandboxLimits): string | undefined {
+  const failed = result.exitCode !== 0 || result.processLimitHit || result.memoryLimitHit || result.leftovers > 0;
+  if (!failed) return undefined;
+  const status = result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
+  // Shells report a child killed by signal N as exit code 128+N.
+  const sig = result.signal ?? (result.exitCode !== null && result.exitCode > 128 ? result.exitCode - 128 : undefined);
+  const causes: string[] = [];
+  if (result.memoryLimitHit) causes.push(`memory limit of ${limits.memoryMb} MB exceeded`);
+  if (result.processLimitHit) causes.push(`process limit of ${limits.maxProcesses} reached`);
+  if (sig === 'SIGXCPU' || sig === 24) causes.push(`CPU limit of ${limits.cpuSeconds} s exceeded`);
+  if (sig === 'SIGXFSZ' || sig === 25) causes.push(`file size limit of ${limits.maxFileMb} MB exceeded`);
+  if (result.leftovers > 0) causes.push(`${result.leftovers} processes could not be killed`);
+  const tail = stderrTail(result.stderr);
+  return `sandbox command failed: ${status}${causes.length === 0 ? '' : ` (${causes.join(', ')})`}${tail === '' ? '' : `: ${tail}`}`;
+}
+
+/** The last lines of stderr, at most ~200 characters: usually where the error is. */
+function stderrTail(stderr: string, max = 200): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    if (kept.length > 0 && size + line.length + 1 > max) break;
+    kept.unshift(line.length > max ? `…${line.slice(-(max - 1))}` : line);
+    size += line.length + 1;
+  }
+  return oneLine(kept.join(' | '), max + 20);
+}

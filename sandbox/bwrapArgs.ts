@@ -1,0 +1,34 @@
+/**
+ * The bubblewrap command line of one sandboxed command. bwrap builds a new root
+ * on a tmpfs, so only what is bound here exists for the command.
+ */
+import { etcEntries, topDirs } from './systemView.js';
+
+export interface IsolationSpec {
+  /** The private writable working dir; shown at the same path inside. */
+  readonly workDir: string;
+  /** Size of the private /tmp, in MB. */
+  readonly tmpMb: number;
+  /** The program and its arguments, run inside. */
+  readonly argv: readonly string[];
+}
+
+/**
+ * `bwrap` arguments: every namespace unshared (network: loopback only; pid: bwrap
+ * is init and the namespace dies with it), all capabilities dropped even when the
+ * worker is root, a new session (no terminal injection), and death with the
+ * worker thread that started it. fd 3 receives bwrap's info JSON (pid namespace).
+ */
+export function bwrapArgs(spec: IsolationSpec): string[] {
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'splai-sandbox', '--ro-bind', '/usr', '/usr'];
+  for (const dir of topDirs()) {
+    if ('symlink' in dir) args.push('--symlink', dir.symlink, `/${dir.name}`);
+    else args.push('--ro-bind', dir.bind, `/${dir.name}`);
+  }
+  for (const entry of etcEntries()) args.push('--ro-bind-try', entry, entry);
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--perms', '1777', '--size', String(spec.tmpMb * 2 ** 20), '--tmpfs', '/tmp');
+  args.push('--bind', spec.workDir, spec.workDir);
+  args.push('--remount-ro', '/', '--chdir', spec.workDir, '--info-fd', '3', '--', ...spec.argv);
+  return args;
+}

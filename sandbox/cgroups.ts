@@ -1,0 +1,217 @@
+/**
+ * Per-command control groups: `pids.max` contains fork bombs (RLIMIT_NPROC does
+ * not apply to root) and a memory limit that counts every process of the
+ * command together. Both cgroup v2 (production hosts) and v1 (hybrid hosts) are
+ * handled; when neither can be written (no delegation, read-only /sys) the
+ * sandbox runs without them and says so (see SandboxSupport.enforcement).
+ */
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CgroupSupport {
+  readonly version: 'v2' | 'v1' | 'none';
+  /** Parent directory under which a group with a pids controller is made, if any. */
+  readonly pidsParent?: string;
+  /** Parent directory under which a group with a memory controller is made, if any. */
+  readonly memoryParent?: string;
+  /** Why a controller is missing, for the start log. */
+  readonly note: string;
+}
+
+const ROOT = '/sys/fs/cgroup';
+
+function ownPaths(): { v2?: string; v1: Map<string, string> } {
+  const v1 = new Map<string, string>();
+  let v2: string | undefined;
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return { v1 };
+  }
+  for (const line of text.split('\n')) {
+    const [id, controllers, path] = line.split(':');
+    if (path === undefined || controllers === undefined) continue;
+    if (id === '0' && controllers === '') v2 = path;
+    else for (const c of controllers.split(',')) v1.set(c, path);
+  }
+  return v2 === undefined ? { v1 } : { v2, v1 };
+}
+
+/** True when a child group can be made (and removed) under `parent`. */
+function canCreateChild(parent: string): boolean {
+  const probe = join(parent, `splai-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Find where this worker may create sandbox groups. Not cached: detectSandboxLevel caches. */
+export function detectCgroups(): CgroupSupport {
+  const own = ownPaths();
+  if (existsSync(join(ROOT, 'cgroup.controllers'))) {
+    // Pure v2: groups go under our own group. Its controllers must be enabled
+    // for children; that fails when our own group holds processes (the "no
+    // internal processes" rule), i.e. without a delegated subtree.
+    const parent = join(ROOT, own.v2 ?? '/');
+    const enabled = (): string[] => {
+      try {
+        return readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+      } catch {
+        return [];
+      }
+    };
+    for (const c of ['pids', 'memory']) {
+      if (!enabled().includes(c)) {
+        try {
+          writeFileSync(join(parent, 'cgroup.subtree_control'), `+${c}`);
+        } catch {
+          // not delegated to us; reported below
+        }
+      }
+    }
+    if (!canCreateChild(parent)) return { version: 'none', note: `cgroup v2 group ${parent} is not writable (run the worker with a delegated cgroup, e.g. systemd Delegate=yes)` };
+    const have = enabled();
+    const result: { version: 'v2'; pidsParent?: string; memoryParent?: string; note: string } = { version: 'v2', note: '' };
+    if (have.includes('pids')) result.pidsParent = parent;
+    if (have.includes('memory')) result.memoryParent = parent;
+    const missing = ['pids', 'memory'].filter((c) => !have.includes(c));
+    result.note = missing.length === 0 ? `cgroup v2 under ${parent}` : `cgroup v2 under ${parent} without ${missing.join(', ')} (enable them in ${join(parent, 'cgroup.subtree_control')})`;
+    return result;
+  }
+  const result: { version: 'v1' | 'none'; pidsParent?: string; memoryParent?: string; note: string } = { version: 'none', note: '' };
+  for (const controller of ['pids', 'memory'] as const) {
+    const parent = join(ROOT, controller, own.v1.get(controller) ?? '/');
+    if (existsSync(parent) && canCreateChild(parent)) {
+      result.version = 'v1';
+      if (controller === 'pids') result.pidsParent = parent;
+      else result.memoryParent = parent;
+    }
+  }
+  const missing = [result.pidsParent === undefined ? 'pids' : '', result.memoryParent === undefined ? 'memory' : ''].filter((c) => c !== '');
+  result.note = result.version === 'none' ? 'no writable cgroup controllers' : missing.length === 0 ? 'cgroup v1 pids and memory' : `cgroup v1 without ${missing.join(', ')}`;
+  return result;
+}
+
+export interface CgroupEvents {
+  /** A fork failed because pids.max was reached. */
+  readonly processLimitHit: boolean;
+  /** The kernel OOM-killed a process of the group. */
+  readonly memoryLimitHit: boolean;
+}
+
+/** The groups of one command. */
+export class CommandCgroups {
+  private constructor(
+    private readonly support: CgroupSupport,
+    private readonly dirs: readonly string[],
+  ) {}
+
+  /** Create the groups and write their limits; undefined when cgroups are not available. */
+  static create(support: CgroupSupport, name: string, limits: { maxProcesses: number; memoryMb: number }): CommandCgroups | undefined {
+    const dirs: string[] = [];
+    const bytes = String(limits.memoryMb * 2 ** 20);
+    const make = (parent: string): string => {
+      const dir = join(parent, name);
+      mkdirSync(dir);
+      dirs.push(dir);
+      return dir;
+    };
+    try {
+      if (support.version === 'v2') {
+        const parent = support.pidsParent ?? support.memoryParent;
+        if (parent === undefined) return undefined;
+        const dir = make(parent);
+        if (support.pidsParent !== undefined) writeFileSync(join(dir, 'pids.max'), String(limits.maxProcesses));
+        if (support.memoryParent !== undefined) {
+          writeFileSync(join(dir, 'memory.max'), bytes);
+          if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), '0');
+        }
+      } else if (support.version === 'v1') {
+        if (support.pidsParent !== undefined) writeFileSync(join(make(support.pidsParent), 'pids.max'), String(limits.maxProcesses));
+        if (support.memoryParent !== undefined) {
+          const dir = make(support.memoryParent);
+          writeFileSync(join(dir, 'memory.limit_in_bytes'), bytes);
+          // Without swap accounting this file is absent and swap is simply not limited.
+          if (existsSync(join(dir, 'memory.memsw.limit_in_bytes'))) writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), bytes);
+        }
+      } else return undefined;
+    } catch (error) {
+      new CommandCgroups(support, dirs).remove();
+      throw error;
+    }
+    return new CommandCgroups(support, dirs);
+  }
+
+  /** The `cgroup.procs` files a process writes its pid into to join every group. */
+  get procsFiles(): string[] {
+    return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  /** Pids still in the groups. */
+  pids(): number[] {
+    const pids = new Set<number>();
+    for (const file of this.procsFiles) {
+      try {
+        for (const line of readFileSync(file, 'utf8').split('\n')) if (line !== '') pids.add(Number(line));
+      } catch {
+        // group already gone
+      }
+    }
+    return [...pids];
+  }
+
+  events(): CgroupEvents {
+    let processLimitHit = false;
+    let memoryLimitHit = false;
+    const counter = (file: string, key: string): number => {
+      try {
+        const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
+        return line === undefined ? 0 : Number(line.split(' ')[1]);
+      } catch {
+        return 0;
+      }
+    };
+    for (const dir of this.dirs) {
+      if (counter(join(dir, 'pids.events'), 'max') > 0) processLimitHit = true;
+      const oomFile = this.support.version === 'v2' ? 'memory.events' : 'memory.oom_control';
+      if (counter(join(dir, oomFile), 'oom_kill') > 0) memoryLimitHit = true;
+    }
+    return { processLimitHit, memoryLimitHit };
+  }
+
+  /** SIGKILL whatever is left in the groups (v2 has cgroup.kill; v1 needs a loop). */
+  killAll(): void {
+    for (const dir of this.dirs) {
+      try {
+        if (existsSync(join(dir, 'cgroup.kill'))) writeFileSync(join(dir, 'cgroup.kill'), '1');
+      } catch {
+        // fall through to the pid loop
+      }
+    }
+    for (const pid of this.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+
+  /** Remove the groups; a group that still has processes stays (and is reported by the caller). */
+  remove(): boolean {
+    let all = true;
+    for (const dir of this.dirs) {
+      try {
+        rmdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') all = false;
+      }
+    }
+    return all;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Run one shell command in the sandbox and reap it: isolation (bwrap/unshare),
+ * limits (prlimit + cgroups), capped capture, wall-clock timeout and abort, and
+ * the guarantee that no process the command started outlives the call.
+ *
+ * Kill order on timeout/abort: SIGTERM to the launcher's process group and to
+ * every process in the sandbox's PID namespace, SIGKILL to all of them after
+ * `graceMillis`. When the launcher has exited, whatever is left in the
+ * namespace or the cgroups is SIGKILLed until nothing remains.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bwrapArgs, type IsolationSpec } from './bwrapArgs.js';
+import { CappedCapture } from './CappedCapture.js';
+import { CommandCgroups } from './cgroups.js';
+import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
+import type { SandboxLimits } from './limits.js';
+import { processesInNamespace, signalNamespace } from './pidNamespace.js';
+import { commandEnv } from './systemView.js';
+import { unshareArgv } from './unshareArgs.js';
+
+export interface SandboxRunOptions {
+  /** Run as `/bin/sh -c <command>`. */
+  readonly command: string;
+  /** The private writable working dir (must exist). */
+  readonly workDir: string;
+  readonly support: SandboxSupport;
+  readonly limits: SandboxLimits;
+  readonly signal: AbortSignal;
+  /** Called with the launcher's pid (also its process group) right after spawn. */
+  readonly onSpawn?: (pid: number) => void;
+  /** SIGTERM -> SIGKILL grace. */
+  readonly graceMillis?: number;
+}
+
+export interface SandboxResult {
+  readonly level: SandboxLevel;
+  /** Exit code, or null when the launcher was killed by a signal. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+  readonly processLimitHit: boolean;
+  readonly memoryLimitHit: boolean;
+  /** Processes that could not be killed in time (0 unless the kernel is stuck). */
+  readonly leftovers: number;
+}
+
+/** Joins the cgroups named before `--`, then execs the rest: the command starts inside them. */
+const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
+
+function launcherArgv(options: SandboxRunOptions, rootMount: string | undefined, cgroups: CommandCgroups | undefined): string[] {
+  const { support, limits } = options;
+  const spec: IsolationSpec = { workDir: options.workDir, tmpMb: limits.maxFileMb, argv: ['/bin/sh', '-c', options.command] };
+  let argv: string[];
+  if (support.level === 'bwrap' && support.tools.bwrap !== undefined) argv = [support.tools.bwrap, ...bwrapArgs(spec)];
+  else if (support.level === 'unshare' && rootMount !== undefined) {
+    const { unshare, setpriv, pivotRoot } = support.tools;
+    if (unshare === undefined || setpriv === undefined || pivotRoot === undefined) throw new Error('unshare level without its tools');
+    argv = unshareArgv(spec, { unshare, setpriv, pivotRoot }, rootMount, process.getuid?.() !== 0);
+  } else argv = [...spec.argv];
+  if (support.tools.prlimit !== undefined) {
+    const mb = (n: number): number => n * 2 ** 20;
+    argv = [
+      support.tools.prlimit,
+      // Soft limit sends SIGXCPU, the hard one a second later SIGKILL.
+      `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+      `--as=${mb(limits.memoryMb)}`,
+      `--fsize=${mb(limits.maxFileMb)}`,
+      `--nproc=${limits.maxProcesses}`,
+      '--core=0',
+      '--',
+      ...argv,
+    ];
+  }
+  if (cgroups !== undefined) argv = ['/bin/sh', '-c', JOIN_CGROUPS, 'splai-sandbox-join', ...cgroups.procsFiles, '--', ...argv];
+  return argv;
+}
+
+/** Run `options.command` sandboxed; resolves when it and everything it started are gone. */
+export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxResult> {
+  const { support, limits, signal } = options;
+  if (support.refusal !== undefined) throw new Error(`sandbox unavailable: ${support.refusal}`);
+  signal.throwIfAborted();
+  const graceMillis = options.graceMillis ?? 500;
+  const cgroups = CommandCgroups.create(support.cgroups, `splai-${process.pid}-${randomBytes(6).toString('hex')}`, limits);
+  const rootMount = support.level === 'unshare' ? mkdtempSync(join(tmpdir(), 'splai-root-')) : undefined;
+  try {
+    const [program, ...args] = launcherArgv(options, rootMount, cgroups);
+    if (program === undefined) throw new Error('empty sandbox command line');
+    const started = performance.now();
+    const child = spawn(program, args, {
+      cwd: options.workDir,
+      env: commandEnv(options.workDir),
+      // Own session and process group: a group kill reaches the launcher's helpers.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const stdout = new CappedCapture(limits.outputBytes);
+    const stderr = new CappedCapture(limits.outputBytes);
+    stdout.attach(child.stdout as Readable);
+    stderr.attach(child.stderr as Readable);
+    let namespace: string | undefined;
+    let info = '';
+    (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+      info += chunk.toString('utf8');
+      namespace ??= /"pid-namespace":\s*(\d+)/.exec(info)?.[1] ?? /pid:\[(\d+)\]/.exec(info)?.[1];
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    });
+    // 'end', not 'close': fd 3 is a socket pair whose write side never closes from here.
+    const allClosed = Promise.all(
+      [child.stdout, child.stderr, child.stdio[3]].map((s) => new Promise<void>((resolve) => {
+        const stream = s as Readable;
+        if (stream.readableEnded) resolve();
+        else stream.once('end', () => resolve()).once('close', () => resolve());
+      })),
+    );
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+
+    const pid = child.pid;
+    const signalAll = (sig: NodeJS.Signals): void => {
+      if (pid !== undefined) {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // group already gone
+        }
+      }
+      if (namespace !== undefined) signalNamespace(namespace, sig);
+      if (sig === 'SIGKILL') cgroups?.killAll();
+    };
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const terminate = (): void => {
+      if (killTimer !== undefined) return;
+      signalAll('SIGTERM');
+      killTimer = setTimeout(() => signalAll('SIGKILL'), graceMillis);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, limits.timeoutSeconds * 1000);
+    const onAbort = (): void => {
+      aborted = true;
+      terminate();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let status: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      status = await exited;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const leftovers = await reapRest(() => {
+      const pids = new Set<number>(cgroups?.pids() ?? []);
+      if (namespace !== undefined) for (const p of processesInNamespace(namespace)) pids.add(p);
+      return pids;
+    }, signalAll);
+    // A process that escaped everything else may still hold the pipes open; do not wait forever.
+    await Promise.race([allClosed, sleep(1000)]);
+    for (const stream of [child.stdout, child.stderr, child.stdio[3]]) (stream as Readable | null)?.destroy();
+    const events = cgroups?.events() ?? { processLimitHit: false, memoryLimitHit: false };
+    return {
+      level: support.level,
+      exitCode: status.code,
+      signal: status.signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutTruncated: stdout.truncated,
+      stderrTruncated: stderr.truncated,
+      durationMs,
+      timedOut,
+      aborted,
+      processLimitHit: events.processLimitHit,
+      memoryLimitHit: events.memoryLimitHit,
+      leftovers,
+    };
+  } finally {
+    cgroups?.remove();
+    if (rootMount !== undefined) {
+      try {
+        rmdirSync(rootMount);
+      } catch {
+        // still busy or gone; it is an empty directory either way
+      }
+    }
+  }
+}
+
+/**
+ * SIGKILL what is left until nothing is; returns how many remain after ~2 s.
+ * The launcher's group gets SIGKILL too: with no namespace (level none) it is
+ * the only handle on the command's children.
+ */
+async function reapRest(remaining: () => Set<number>, signalAll: (sig: NodeJS.Signals) => void): Promise<number> {
+  signalAll('SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    const pids = remaining();
+    if (pids.size === 0) return 0;
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await sleep(20);
+  }
+  return remaining().size;
+}

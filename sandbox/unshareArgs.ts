@@ -1,0 +1,88 @@
+/**
+ * The `unshare` level: the same view as bwrap, built by a small shell script that
+ * runs as root of fresh mount/pid/net/ipc/uts namespaces, pivots into a tmpfs
+ * root and drops every capability before starting the command. Used when bwrap
+ * is missing; needs root or unprivileged user namespaces.
+ */
+import type { IsolationSpec } from './bwrapArgs.js';
+import { etcEntries, topDirs } from './systemView.js';
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): string {
+  const w = quote(spec.workDir);
+  const lines = [
+    'set -eu',
+    'R=$1; shift',
+    // Our pid namespace, seen through the host's /proc: lets the runner find
+    // every process of the sandbox later, whatever it forks or setsid()s.
+    'readlink /proc/self/ns/pid >&3; exec 3>&-',
+    'mount --make-rprivate /',
+    'mount -t tmpfs -o mode=0755,size=16m splai-root "$R"',
+    'mkdir -p "$R/usr" "$R/proc" "$R/dev" "$R/tmp" "$R/etc" "$R/.old"',
+    'mount --bind -o ro /usr "$R/usr"',
+  ];
+  for (const dir of topDirs()) {
+    if ('symlink' in dir) lines.push(`ln -s ${quote(dir.symlink)} "$R/${dir.name}"`);
+    else lines.push(`mkdir -p "$R/${dir.name}"`, `mount --bind -o ro ${quote(dir.bind)} "$R/${dir.name}"`);
+  }
+  for (const entry of etcEntries()) lines.push(`cp -a ${quote(entry)} "$R/etc/"`);
+  lines.push(
+    `mount -t tmpfs -o mode=1777,size=${spec.tmpMb}m splai-tmp "$R/tmp"`,
+    'mount -t tmpfs -o mode=0755,size=64k splai-dev "$R/dev"',
+    'for n in null zero full random urandom tty; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done',
+    'ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',
+    // After /tmp: the work dir may live under the host's /tmp.
+    `mkdir -p "$R"${w}`,
+    `mount --bind ${w} "$R"${w}`,
+    'mount -t proc -o nosuid,nodev,noexec proc "$R/proc"',
+    'cd "$R"',
+    `${quote(pivotRoot)} . .old`,
+    'umount -l /.old',
+    'rmdir /.old',
+    'mount -o remount,ro,bind /',
+    `cd ${w}`,
+    'unset OLDPWD',
+    // An empty bounding set means the command gets no capability even as uid 0,
+    // so it cannot remount /usr read-write or leave its namespaces.
+    `exec ${quote(setpriv)} --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"`,
+  );
+  return lines.join('\n');
+}
+
+export interface UnshareTools {
+  readonly unshare: string;
+  readonly setpriv: string;
+  readonly pivotRoot: string;
+}
+
+/**
+ * Full argv (program first). `setpriv --pdeathsig` makes unshare die with the
+ * worker thread; `--kill-child` then kills the namespace's init, and with it
+ * every process in the namespace. `rootMount` is an empty host directory used
+ * as the mount point of the new root (only inside the private mount namespace).
+ */
+export function unshareArgv(spec: IsolationSpec, tools: UnshareTools, rootMount: string, mapRoot: boolean): string[] {
+  return [
+    tools.setpriv,
+    '--pdeathsig',
+    'KILL',
+    '--',
+    tools.unshare,
+    ...(mapRoot ? ['--user', '--map-root-user'] : []),
+    '--mount',
+    '--net',
+    '--pid',
+    '--ipc',
+    '--uts',
+    '--fork',
+    '--kill-child',
+    '--',
+    '/bin/sh',
+    '-c',
+    setupScript(spec, tools.pivotRoot, tools.setpriv),
+    'splai-sandbox-setup',
+    rootMount,
+    ...spec.argv,
+  ];
+}
