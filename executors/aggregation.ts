@@ -10,6 +10,7 @@ import { isJsonObject, jsonKind } from './jsonKind.js';
 import { TaskError } from './TaskError.js';
 import type { Executor, ExecutorContext } from './types.js';
 
+/** Run an `aggregation` task: its output fields are `mode`, `source_count`, `sources`, `result`, `provenance`. */
 export const execute: Executor = async (context) => {
   const { inputs } = context.assignment;
   const mode = goToLower(firstOf(inputs, 'aggregation_mode', 'mode') || 'structured_report');

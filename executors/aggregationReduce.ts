@@ -21,6 +21,7 @@ export interface AggregationSource {
   readonly payload: Record<string, unknown> | null;
 }
 
+/** The `result` field of an aggregation output. */
 export interface AggregationResult {
   readonly merged_fields: Record<string, unknown>;
   readonly conflicts: Record<string, unknown[]>;

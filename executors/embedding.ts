@@ -34,6 +34,7 @@ const REMOTE_BACKENDS: Readonly<Record<string, string>> = {
   'remote-api': 'remote_api',
 };
 
+/** Run an `embedding` task: its output fields are `backend`, `model`, `model_version`, `dimension`, `text_count`, `vectors` (+ `vector`). */
 export const execute: Executor = async (context) => {
   const { inputs } = context.assignment;
   const texts = embeddingTexts(inputs);

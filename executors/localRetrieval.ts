@@ -9,7 +9,9 @@ import type { RetrievalDocument } from './retrievalInputs.js';
 
 /** Dimension of the vectors local retrieval compares (fixed in the reference). */
 export const LOCAL_RETRIEVAL_DIMENSION = 128;
+/** Weight of the cosine similarity in the hybrid score. */
 export const VECTOR_WEIGHT = 0.7;
+/** Weight of the Jaccard similarity in the hybrid score. */
 export const LEXICAL_WEIGHT = 0.3;
 
 /** One ranked document, as it appears in the output's `documents`. */

@@ -16,12 +16,14 @@ import { retrieveRemote, type RemoteRetrievalRequest } from './remoteRetrieval.j
 import { TaskError } from './TaskError.js';
 import type { Executor } from './types.js';
 
+/** Hits returned when `top_k` is not set (or not positive). */
 export const DEFAULT_TOP_K = 5;
 /** More hits than any caller can use; bounds a typo like `top_k=5000000000`. */
 export const MAX_TOP_K = 100_000;
 
 const REMOTE_ALIASES = new Set(['remote', 'remote_api', 'remote-api']);
 
+/** Run a `retrieval` task: its output fields are `backend`, `top_k`, `filters`, `documents`, `query`. */
 export const execute: Executor = async (context) => {
   const { inputs } = context.assignment;
   const query = firstOf(inputs, 'query', 'text', 'prompt');
