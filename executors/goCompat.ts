@@ -37,7 +37,10 @@ const codePointRank = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 :
 /**
  * Go's `strings.EqualFold`: equal under simple Unicode case folding. Unlike
  * comparing `toLowerCase()` results, `ſ` equals `s` and `K` (Kelvin) equals `k`,
- * while `ß` does not equal `ss`.
+ * while `ß` does not equal `ss`. Folding is derived per code point from the
+ * one-to-one upper and lower mappings, which is Go's orbit for every character
+ * that has them; characters whose only case mapping expands (like `ΐ`) compare
+ * as themselves.
  */
 export function goEqualFold(a: string, b: string): boolean {
   if (a === b) return true;
