@@ -63,7 +63,9 @@ export default async function runTask(request: ThreadRequest): Promise<ThreadRes
       created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       ...output,
     });
-    return { ok: true, uri, executorMillis };
+    // model_download (or llm_inference installing its model) changed the cache inventory.
+    const installed = output.model_installed_now === true && typeof output.model === 'string' ? { modelInstalled: output.model } : {};
+    return { ok: true, uri, executorMillis, ...installed };
   } catch (error) {
     return { ok: false, error: describeFailure(assignment.type, error), executorMillis: elapsed() };
   } finally {
