@@ -8,7 +8,7 @@
  * - ways to download, in order: the hub library, `hf`, `huggingface-cli`, `git`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { oneLine, TaskError } from '../TaskError.js';
 import type { ExecutorContext } from '../types.js';
@@ -52,6 +52,7 @@ export async function installModel(context: ExecutorContext, request: InstallReq
   try {
     // Whoever held the lock may have installed it while we waited.
     if (request.onlyIfMissing && (await isNonEmptyDir(target.dir))) return { modelPath: target.dir, installedNow: false };
+    await removeLeftovers(target);
     await download(context, target);
     return { modelPath: target.dir, installedNow: true };
   } finally {
@@ -106,4 +107,15 @@ async function moveIntoPlace(target: ModelTarget, temp: string): Promise<void> {
   }
   await rename(temp, target.dir);
   if (replaced) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Temp dirs and old copies of this model left by a download that crashed. Only
+ * called under the lock, so none of them belongs to a live download.
+ */
+async function removeLeftovers(target: ModelTarget): Promise<void> {
+  const prefixes = [`.${target.name}.tmp-`, `.${target.name}.old-`];
+  for (const entry of await readdir(target.orgDir)) {
+    if (prefixes.some((prefix) => entry.startsWith(prefix))) await rm(join(target.orgDir, entry), { recursive: true, force: true });
+  }
 }

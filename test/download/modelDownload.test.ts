@@ -157,11 +157,12 @@ describe('model_download with the hub library', () => {
     expect((await stat(join(cache, 'acme', 'big', 'w.bin'))).size).toBe(big.length);
   });
 
-  it('takes over a lock left by a process that died', async () => {
+  it('takes over a lock left by a process that died and removes its half download', async () => {
     const { cache, make } = await setup();
     const { mkdir, writeFile } = await import('node:fs/promises');
     const { hostname } = await import('node:os');
-    await mkdir(join(cache, 'acme'), { recursive: true });
+    await mkdir(join(cache, 'acme', '.tiny-model.tmp-dead01'), { recursive: true });
+    await writeFile(join(cache, 'acme', '.tiny-model.tmp-dead01', 'config.json'), '{"half":');
     // A pid that cannot be alive (above pid_max on Linux).
     await writeFile(join(cache, 'acme', '.tiny-model.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), token: 'dead' }));
     await expect(execute(make({ model: MODEL }))).resolves.toMatchObject({ model_installed_now: true });
