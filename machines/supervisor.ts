@@ -48,8 +48,10 @@ export interface SupervisorContext extends SupervisorInput {
   /** Keys of recently finished assignments: the same assignment delivered twice runs once. */
   recent: string[];
   sequence: number;
-  /** Whether heartbeat and poller are spawned. */
-  loopsRunning: boolean;
+  /** Whether the heartbeat actor is spawned (sending to a missing child would throw). */
+  heartbeatRunning: boolean;
+  /** Whether the poller actor is spawned. */
+  pollerRunning: boolean;
   registrations: number;
   completed: number;
   failed: number;
@@ -113,10 +115,9 @@ export const supervisorMachine = setup({
     log: (_, _entry: unknown) => undefined,
     announceDraining: () => undefined,
     stopLoops: enqueueActions(({ context, enqueue }) => {
-      if (!context.loopsRunning) return;
-      enqueue(stopChild('poller'));
-      enqueue(stopChild('heartbeat'));
-      enqueue.assign({ loopsRunning: false });
+      if (context.pollerRunning) enqueue(stopChild('poller'));
+      if (context.heartbeatRunning) enqueue(stopChild('heartbeat'));
+      enqueue.assign({ pollerRunning: false, heartbeatRunning: false });
     }),
     startLoops: enqueueActions(({ context, enqueue }) => {
       enqueue.spawnChild('heartbeat', {
@@ -127,14 +128,16 @@ export const supervisorMachine = setup({
         id: 'poller',
         input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis },
       });
-      enqueue.assign({ loopsRunning: true });
+      enqueue.assign({ pollerRunning: true, heartbeatRunning: true });
     }),
     stopPoller: enqueueActions(({ context, enqueue }) => {
-      if (context.loopsRunning) enqueue(stopChild('poller'));
+      if (!context.pollerRunning) return;
+      enqueue(stopChild('poller'));
+      enqueue.assign({ pollerRunning: false });
     }),
     setHealth: enqueueActions(({ context, enqueue }, params: unknown) => {
       const { health } = params as { health: WorkerHealth };
-      if (context.loopsRunning) enqueue.sendTo('heartbeat', { type: 'health', health });
+      if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'health', health });
     }),
     acceptAssignments: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'assignments') return;
@@ -145,7 +148,7 @@ export const supervisorMachine = setup({
         const parsed = parseAssignment(raw);
         if (parsed.kind === 'unidentifiable') {
           enqueue({ type: 'log', params: logEntry('warn', `skipping an assignment that names no job/task: ${parsed.error}`) });
-          enqueue.sendTo('poller', { type: 'slot.freed' });
+          if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
           continue;
         }
         const input: TaskInput =
@@ -163,7 +166,7 @@ export const supervisorMachine = setup({
         const key = assignmentKey({ job_id: input.jobId, task_id: input.taskId, attempt: input.attempt, lease_id: input.leaseId });
         if (running.has(key) || context.recent.includes(key)) {
           enqueue({ type: 'log', params: logEntry('warn', 'ignoring a duplicate assignment', { job_id: input.jobId, task_id: input.taskId, attempt: input.attempt }) });
-          enqueue.sendTo('poller', { type: 'slot.freed' });
+          if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
           continue;
         }
         const id: `task:${number}` = `task:${++sequence}`;
@@ -173,7 +176,7 @@ export const supervisorMachine = setup({
         enqueue.spawnChild('task', { id, input });
       }
       enqueue.assign({ tasks, sequence, inFlight });
-      enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
+      if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
     }),
     finishTask: enqueueActions(({ context, event, enqueue }) => {
       const id = childIdOf(event.type);
@@ -195,10 +198,8 @@ export const supervisorMachine = setup({
         completed: context.completed + (output?.status === 'Completed' ? 1 : 0),
         failed: context.failed + (output?.status === 'Failed' || failedHard ? 1 : 0),
       });
-      if (context.loopsRunning) {
-        enqueue.sendTo('poller', { type: 'slot.freed' });
-        enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
-      }
+      if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
+      if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
       if (output?.modelInstalled !== undefined) enqueue.raise({ type: 'models.changed' });
     }),
     abortAllTasks: enqueueActions(({ context, enqueue }) => {
@@ -224,7 +225,8 @@ export const supervisorMachine = setup({
     inFlight: 0,
     recent: [],
     sequence: 0,
-    loopsRunning: false,
+    heartbeatRunning: false,
+    pollerRunning: false,
     registrations: 0,
     completed: 0,
     failed: 0,

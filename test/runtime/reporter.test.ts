@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { Reporter } from '../../actors/reporter.js';
+import type { ReportRequest } from '../../protocol/schemas.js';
+
+const report = (task: string, status: ReportRequest['status']): ReportRequest => ({
+  worker_id: 'w', job_id: 'j', task_id: task, lease_id: '', idempotency_key: `w:j:${task}:1${status === 'Running' ? ':running' : ''}`,
+  status, output_artifact_uri: '', error: '', duration_millis: 0,
+});
+const fast = { baseMillis: 1, maxMillis: 5 };
+
+describe('Reporter', () => {
+  it('retries a transient failure until delivered and keeps per-task order', async () => {
+    const delivered: string[] = [];
+    let failures = 3;
+    const reporter = new Reporter({
+      backoff: fast,
+      api: {
+        report: async (r) => {
+          if (r.status === 'Running' && failures-- > 0) throw new ControlPlaneError('transient', 'report', 'HTTP 503');
+          delivered.push(`${r.task_id}:${r.status}`);
+        },
+      },
+    });
+    const running = reporter.submit(report('a', 'Running'));
+    const completed = reporter.submit(report('a', 'Completed'));
+    await expect(running).resolves.toBe('queued');
+    await expect(completed).resolves.toBe('queued');
+    expect(await reporter.flush(2000)).toBe(0);
+    expect(delivered).toEqual(['a:Running', 'a:Completed']);
+  });
+
+  it('does not hold one task behind another task', async () => {
+    const delivered: string[] = [];
+    let blocked = true;
+    const reporter = new Reporter({
+      backoff: fast,
+      api: {
+        report: async (r) => {
+          if (r.task_id === 'slow' && blocked) throw new ControlPlaneError('transient', 'report', 'down');
+          delivered.push(r.task_id);
+        },
+      },
+    });
+    void reporter.submit(report('slow', 'Completed'));
+    await expect(reporter.submit(report('fast', 'Completed'))).resolves.toBe('delivered');
+    expect(delivered).toEqual(['fast']);
+    blocked = false;
+    expect(await reporter.flush(2000)).toBe(0);
+    expect(delivered).toEqual(['fast', 'slow']);
+  });
+
+  it('settles for good on stale lease and job gone, and tells why', async () => {
+    const settled: string[] = [];
+    const reporter = new Reporter({
+      api: {
+        report: async (r) => {
+          throw r.task_id === 'stale' ? new ControlPlaneError('stale-lease', 'report', 'HTTP 400: stale lease for task stale') : new ControlPlaneError('job-gone', 'report', 'HTTP 404: job not found');
+        },
+      },
+      onSettled: (r, outcome) => settled.push(`${r.task_id}:${outcome}`),
+    });
+    await expect(reporter.submit(report('stale', 'Completed'))).resolves.toBe('stale-lease');
+    await expect(reporter.submit(report('gone', 'Completed'))).resolves.toBe('job-gone');
+    expect(settled).toEqual(['stale:stale-lease', 'gone:job-gone']);
+    expect(reporter.pending).toBe(0);
+  });
+
+  it('saves a report before sending it and removes it once settled', async () => {
+    const events: string[] = [];
+    const reporter = new Reporter({
+      api: { report: async (r) => void events.push(`send ${r.status}`) },
+      store: { save: async (_id, r) => void events.push(`save ${r.status}`), remove: async () => void events.push('remove') },
+    });
+    await reporter.submit(report('a', 'Completed'));
+    await reporter.flush(1000);
+    expect(events).toEqual(['save Completed', 'send Completed', 'remove']);
+  });
+
+  it('keeps retrying while the token is rejected (an operator can fix it) and reports flush leftovers', async () => {
+    let calls = 0;
+    const reporter = new Reporter({ backoff: fast, api: { report: async () => { calls++; throw new ControlPlaneError('auth', 'report', 'HTTP 401'); } } });
+    await expect(reporter.submit(report('a', 'Completed'))).resolves.toBe('queued');
+    expect(await reporter.flush(50)).toBe(1);
+    expect(calls).toBeGreaterThan(1);
+    reporter.close();
+  });
+});
