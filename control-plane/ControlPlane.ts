@@ -299,7 +299,8 @@ export class ControlPlane {
       if (dependent.pendingDeps === 0 && dependent.status === 'Queued') this.#ready.add(dependent);
     }
     if (task.type === 'model_download') this.#addModel(task, body.worker_id ?? '');
-    for (const t of job.tasks.values()) if (t.status !== 'Completed') return;
+    job.completedTasks += 1;
+    if (job.completedTasks < job.tasks.size) return;
     job.resultUri = task.outputUri;
     this.#setJobStatus(job, 'Completed');
   }

@@ -65,7 +65,7 @@ export function buildJob(
   }
   const cycle = findCycle(tasks);
   if (cycle) throw new GatewayError(400, `dependency cycle: ${cycle.join(' -> ')}`);
-  return { jobId, status: 'Queued', tasks, resultUri: '', error: '', createdAtMs: nowMs, updatedAtMs: nowMs };
+  return { jobId, status: 'Queued', tasks, completedTasks: 0, resultUri: '', error: '', createdAtMs: nowMs, updatedAtMs: nowMs };
 }
 
 /** A cycle as a list of task ids (first id repeated at the end), or undefined for a DAG. */

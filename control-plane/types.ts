@@ -83,6 +83,8 @@ export interface JobRecord {
   readonly jobId: string;
   status: JobState;
   readonly tasks: Map<string, TaskRecord>;
+  /** Tasks Completed so far: the job completes when this reaches `tasks.size` (no scan per report). */
+  completedTasks: number;
   resultUri: string;
   error: string;
   readonly createdAtMs: number;
