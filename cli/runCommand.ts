@@ -9,9 +9,15 @@ import type { WorkerConfig } from '../config/definitions.js';
 import { loadConfig, redactConfig, secretValues } from '../config/load.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
+import { addWorkerRoutes, openWorkerHttpServer } from '../runtime/endpoints.js';
+import type { WorkerHttpServer } from '../runtime/httpServer.js';
+import { composeInstruments } from '../telemetry/composeInstruments.js';
+import { WorkerMetrics } from '../telemetry/metrics.js';
+import { startTracing } from '../telemetry/tracing.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { parseArgs } from './args.js';
 import { configFlags, settingsHelp } from './configFlags.js';
+import { packageVersion } from './version.js';
 
 export interface CommandIo {
   readonly stdout?: (text: string) => void;
@@ -21,6 +27,8 @@ export interface CommandIo {
   readonly handleSignals?: boolean;
   /** Called once the worker is created (tests, the inspector). */
   readonly onWorker?: (worker: SplaiWorker) => void;
+  /** Called with the worker HTTP server (SPLAI_HTTP_ADDR) once it listens: add routes to it. */
+  readonly onHttpServer?: (server: WorkerHttpServer, worker: SplaiWorker) => void;
 }
 
 const OWN_FLAGS = ['config', 'help'];
@@ -75,8 +83,28 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   logger.withTag('supervisor').info(`sandbox: ${sandbox.summary}`);
   logger.withTag('supervisor').debug('configuration', redactConfig(config));
 
-  const worker = createWorker({ config, logger });
+  const supervisorLog = logger.withTag('supervisor');
+  let server: WorkerHttpServer | undefined;
+  try {
+    server = await openWorkerHttpServer(config.httpAddr);
+  } catch (error) {
+    stderr(`splai-worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  const metrics = new WorkerMetrics();
+  const tracing = await startTracing({ workerId: config.workerId, env: io.env ?? process.env, serviceVersion: packageVersion() }).catch((error: unknown) => {
+    supervisorLog.warn(`tracing disabled: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  if (tracing !== undefined) supervisorLog.info(`tracing to ${tracing.destination}`);
+
+  const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics) });
   io.onWorker?.(worker);
+  if (server !== undefined) {
+    addWorkerRoutes(server, worker, { metrics, sandboxLevel: sandbox.level });
+    supervisorLog.info(`http endpoint listening at ${server.url} (/healthz /readyz /status /metrics)`);
+    io.onHttpServer?.(server, worker);
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -92,6 +120,8 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   }
   worker.start();
   const output = await worker.done;
+  await server?.close();
+  await tracing?.shutdown().catch(() => undefined);
   if (io.handleSignals ?? true) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -12,7 +12,7 @@
  */
 import type { ConsolaInstance } from 'consola';
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { ControlPlaneClient, type ControlPlaneApi } from '../actors/controlPlaneClient.js';
+import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../actors/controlPlaneClient.js';
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
 import type { WorkerConfig } from '../config/definitions.js';
@@ -20,7 +20,8 @@ import { resolveConfig, secretValues } from '../config/load.js';
 import { createSupervisorLogic, type DelayOverrides } from '../machines/createSupervisorLogic.js';
 import type { WorkerEffects } from '../machines/effects.js';
 import type { supervisorMachine, SupervisorOutput } from '../machines/supervisor.js';
-import { createLogger } from './logger.js';
+import { openDurableState } from './durableState.js';
+import { createLogger, taskKeyFields } from './logger.js';
 import { createRealEffects } from './realEffects.js';
 
 export interface CreateWorkerOptions {
@@ -30,12 +31,28 @@ export interface CreateWorkerOptions {
   readonly effects?: Partial<WorkerEffects>;
   /** Use this control-plane API instead of the HTTP client (tests). */
   readonly api?: ControlPlaneApi;
-  /** Where reports wait for delivery across restarts (the durable outbox). */
+  /** Where reports wait for delivery across restarts; replaces the outbox under the state dir. */
   readonly reportStore?: ReportStore;
+  /**
+   * Directory of the outbox and the in-flight journal (default `config.stateDir`);
+   * `false` keeps nothing on disk (tests). Restarting with the same directory and
+   * worker id delivers what the previous run left and reports its interrupted tasks.
+   */
+  readonly stateDir?: string | false;
   readonly logger?: ConsolaInstance;
   /** XState inspection observer (the inspector uses it). */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   readonly delays?: DelayOverrides;
+  /** Observability hooks (metrics, traces); see telemetry/. The machines never see them. */
+  readonly instrument?: WorkerInstrument;
+}
+
+/** Hooks that observe a worker without changing it. */
+export interface WorkerInstrument {
+  /** Wraps every control-plane call of the HTTP client (spans, call counts). */
+  readonly around?: ControlPlaneClientOptions['around'];
+  /** Wraps the effects the machines run (e.g. a span around poll and execute). */
+  readonly effects?: (effects: WorkerEffects) => WorkerEffects;
 }
 
 export interface SplaiWorker {
@@ -59,12 +76,15 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: secretValues(config) });
   const api =
     options.api ??
-    new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis });
+    new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) });
   const reportLog = logger.withTag('reporter');
+  const durable = options.stateDir === false ? undefined : openDurableState(options.stateDir ?? config.stateDir);
+  const store = options.reportStore ?? durable?.store;
   const reporter = new Reporter({
     api,
-    ...(options.reportStore === undefined ? {} : { store: options.reportStore }),
+    ...(store === undefined ? {} : { store }),
     onSettled: (report, outcome, detail) => {
+      durable?.settled(report, outcome);
       if (outcome !== 'delivered') reportLog.warn(`report dropped (${outcome}): ${detail}`, { job_id: report.job_id, task_id: report.task_id, status: report.status });
     },
     onRetry: (report, attempt, error) => {
@@ -73,10 +93,19 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   });
   const taskLog = logger.withTag('task');
   const pool = new TaskPool(config, {
-    onLog: (message) => taskLog[message.level](message.message, { task: message.key, ...message.fields }),
+    onLog: (message) => taskLog[message.level](message.message, { ...taskKeyFields(message.key), ...message.fields }),
   });
   const realEffects = createRealEffects({ config, api, reporter, pool, logger, listModels: async () => [] });
-  const effects: WorkerEffects = { ...realEffects, ...options.effects };
+  const composed: WorkerEffects = {
+    ...realEffects,
+    // A heartbeat that got through means the control plane answers again: retry waiting reports now.
+    heartbeat: async (load, signal) => {
+      await realEffects.heartbeat(load, signal);
+      reporter.wake();
+    },
+    ...options.effects,
+  };
+  const effects = options.instrument?.effects?.(composed) ?? composed;
   const logic = createSupervisorLogic(effects, options.delays);
   const actor = createActor(logic, {
     input: {
@@ -91,12 +120,15 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   });
 
   let shutdowns = 0;
+  let started = false;
+  let fail: (error: unknown) => void = () => undefined;
   const done = new Promise<SupervisorOutput>((resolve) => {
     const finish = async (output: SupervisorOutput) => {
       reporter.close();
       await pool.destroy().catch(() => undefined);
       resolve(output);
     };
+    fail = (error) => void finish({ status: 'failed', error: `state dir ${durable?.dir ?? ''}: ${error instanceof Error ? error.message : String(error)}` });
     actor.subscribe({
       complete: () => void finish(actor.getSnapshot().output ?? { status: 'stopped', error: '' }),
       // Machines route every child error; anything reaching here is a bug: fail, don't crash.
@@ -113,7 +145,23 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     reporter,
     logger,
     start: () => {
-      actor.start();
+      if (started) return;
+      started = true;
+      // The previous run's reports and interrupted tasks are handed to the reporter
+      // before the supervisor starts, so before this worker asks for any new work.
+      const recovery = durable === undefined || store !== durable.store ? Promise.resolve(undefined) : durable.recover(reporter);
+      recovery.then(
+        (summary) => {
+          if (summary !== undefined && summary.resumed + summary.interrupted + summary.corrupt > 0) {
+            logger.withTag('supervisor').info('recovered state of the previous run', { reports_resumed: summary.resumed, tasks_interrupted: summary.interrupted, corrupt_files: summary.corrupt });
+          }
+          actor.start();
+        },
+        (error: unknown) => {
+          logger.withTag('supervisor').error('could not recover the state of the previous run', { error: error instanceof Error ? error.message : String(error) });
+          fail(error);
+        },
+      );
     },
     shutdown: (reason = 'shutdown requested') => {
       shutdowns++;

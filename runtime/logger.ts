@@ -26,6 +26,17 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * Log fields of a pool task key `<job>/<task>/<attempt>/<n>`: each line a task
+ * thread logs then names its job, task and attempt like the machines' lines do.
+ */
+export function taskKeyFields(key: string): Record<string, unknown> {
+  const parts = key.split('/');
+  if (parts.length < 4) return { task: key };
+  const attempt = Number(parts[parts.length - 2]);
+  return { job_id: parts.slice(0, -3).join('/'), task_id: parts[parts.length - 3], attempt: Number.isFinite(attempt) ? attempt : parts[parts.length - 2] };
+}
+
 function splitArgs(logObj: LogObject): { message: string; fields: Record<string, unknown> } {
   const [first, ...rest] = logObj.args;
   const message = first instanceof Error ? first.message : String(first ?? logObj.message ?? '');
