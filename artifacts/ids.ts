@@ -13,6 +13,7 @@ export function idProblem(id: string): string | undefined {
   if (id.length > MAX_ID_LENGTH) return `is longer than ${MAX_ID_LENGTH} characters`;
   if (id === '.' || id === '..') return 'is a relative path';
   if (/[/\\]/.test(id)) return 'contains a path separator';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
   if (/[\u0000-\u001f\u007f]/.test(id)) return 'contains a control character';
   return undefined;
 }

@@ -99,7 +99,10 @@ describe('splai-worker run', () => {
     const { job_id } = server.controlPlane.submitJob({ tasks: [{ task_id: 'slow', type: 'tool_execution', inputs: { command: 'sleep 1; echo done' } }] });
     await new Promise<void>((resolve) => {
       const off = server.controlPlane.onReport((report) => {
-        if (report.status === 'Running') off(), resolve();
+        if (report.status === 'Running') {
+          off();
+          resolve();
+        }
       });
     });
     cli.child.kill('SIGTERM');

@@ -14,6 +14,9 @@ describe('backoffDelay', () => {
     expect(backoffDelay(policy, 3, () => 0.5)).toBe(1500);
     const samples = new Set(Array.from({ length: 50 }, () => backoffDelay(policy, 4)));
     expect(samples.size).toBeGreaterThan(10);
-    for (const s of samples) expect(s).toBeGreaterThanOrEqual(2000), expect(s).toBeLessThanOrEqual(4000);
+    for (const s of samples) {
+      expect(s).toBeGreaterThanOrEqual(2000);
+      expect(s).toBeLessThanOrEqual(4000);
+    }
   });
 });
