@@ -167,7 +167,7 @@ export class ControlPlane {
     const worker = this.#requireWorker(workerId);
     const max = Number.isFinite(maxTasks) && maxTasks >= 1 ? Math.floor(maxTasks) : 1;
     const now = this.clock.now();
-    const picked = pickTasks(this.#ready, worker, max, (task) => task.notBeforeMs <= now && this.#jobAcceptsWork(task));
+    const picked = pickTasks(this.#ready, worker, max, (task) => task.status === 'Queued' && task.notBeforeMs <= now && this.#jobAcceptsWork(task));
     if (picked.length === 0) return { assignments: null };
     const out: Assignment[] = [];
     for (const task of picked) {
@@ -260,6 +260,9 @@ export class ControlPlane {
       at_ms: now,
     });
     job.updatedAtMs = now;
+    // A report may arrive for a task waiting in the queue (its lease expired, or it is
+    // in retry backoff): whatever it says, the queue must not hand the task out again.
+    this.#ready.delete(task);
     if (status === 'Running') this.#markRunning(task, body);
     else if (status === 'Failed') this.#markFailed(job, task, body.error ?? '', now);
     else this.#markCompleted(job, task, body);

@@ -136,4 +136,18 @@ describe('stale lease', () => {
     only(cp.assignments('w2', 1));
     expect(cp.report(reportFor(old, 'w1', 'Completed', { lease_id: '' }))).toEqual({ accepted: true });
   });
+
+  it('a late report for a task re-queued by expiry (not yet re-assigned) is applied, and the task is not handed out again', () => {
+    const { cp, clock } = setup();
+    cp.submitJob(oneTask());
+    cp.register({ worker_id: 'w1' });
+    const a = only(cp.assignments('w1', 1));
+    clock.advance(16_000);
+    expect(cp.tasks('job-1')[0]?.status).toBe('Queued');
+    cp.report(reportFor(a, 'w1', 'Running'));
+    expect(cp.assignments('w1', 5)).toEqual({ assignments: null });
+    cp.report(reportFor(a, 'w1', 'Completed'));
+    expect(cp.getJob('job-1').status).toBe('Completed');
+    expect(cp.assignments('w1', 5)).toEqual({ assignments: null });
+  });
 });
