@@ -1,0 +1,104 @@
+/**
+ * How much the bench runs: the full plan (`npm run bench`) and the quick one
+ * (`npm run bench -- --quick`, CI's smoke run: tiny counts, proves the script
+ * works, its numbers mean nothing).
+ */
+export interface BenchPlan {
+  readonly quick: boolean;
+  /** Measured repetitions of each throughput run (the median is reported). */
+  readonly repeats: number;
+  /** Concurrency of the protocol floor = the worker's SPLAI_MAX_PARALLEL_TASKS. */
+  readonly parallel: number;
+  readonly floorTasks: number;
+  readonly workerTasks: number;
+  /** Tasks of the warm-up run before each measured series. */
+  readonly warmupTasks: number;
+  readonly spawnCount: number;
+  readonly spawnConcurrency: number;
+  readonly sandboxTasks: number;
+  readonly referenceCycles: number;
+  readonly referencePollMillis: number;
+  readonly referenceMaxTasks: number;
+  readonly pickupSamples: number;
+  /** Wait between pickup samples: the worker must be idle (its poller asleep) when a task arrives. */
+  readonly pickupIdleMillis: (pollMillis: number, random: number) => number;
+  readonly loadWindowMillis: number;
+  readonly loadWarmupMillis: number;
+  /** Size of each CPU-heavy embedding text (local feature hashing is linear in it). */
+  readonly burnTextBytes: number;
+  /** Heartbeat interval the bench's control plane hands out (short: many samples in the load window). */
+  readonly heartbeatSeconds: number;
+  readonly cliProbes: number;
+  readonly cliIdleMillis: number;
+}
+
+export function planFor(quick: boolean): BenchPlan {
+  if (quick) {
+    return {
+      quick,
+      repeats: 1,
+      parallel: 8,
+      floorTasks: 40,
+      workerTasks: 40,
+      warmupTasks: 8,
+      spawnCount: 6,
+      spawnConcurrency: 2,
+      sandboxTasks: 6,
+      referenceCycles: 1,
+      referencePollMillis: 1500,
+      referenceMaxTasks: 2,
+      pickupSamples: 2,
+      // Random phase within one poll interval: the worker is between polls either way.
+      pickupIdleMillis: (pollMillis, random) => random * pollMillis,
+      loadWindowMillis: 1500,
+      loadWarmupMillis: 300,
+      burnTextBytes: 64 * 1024,
+      heartbeatSeconds: 0.25,
+      cliProbes: 1,
+      cliIdleMillis: 300,
+    };
+  }
+  return {
+    quick,
+    repeats: 3,
+    parallel: 8,
+    floorTasks: 2000,
+    workerTasks: 2000,
+    warmupTasks: 300,
+    spawnCount: 400,
+    spawnConcurrency: 2,
+    sandboxTasks: 500,
+    referenceCycles: 4,
+    referencePollMillis: 1500,
+    referenceMaxTasks: 2,
+    pickupSamples: 9,
+    // At least one full interval idle (the worker is surely asleep), then a random phase.
+    pickupIdleMillis: (pollMillis, random) => pollMillis + random * pollMillis,
+    loadWindowMillis: 10_000,
+    loadWarmupMillis: 1000,
+    burnTextBytes: 256 * 1024,
+    heartbeatSeconds: 0.25,
+    cliProbes: 5,
+    cliIdleMillis: 3000,
+  };
+}
+
+export interface BenchArgs {
+  readonly quick: boolean;
+  /** Where to write the results (default bench/results.json; quick: a temp file). */
+  readonly out?: string;
+}
+
+/** `--quick`, `--out <file>`; anything else is an error. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let quick = false;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--out' && argv[i + 1] !== undefined) out = argv[++i];
+    else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
+    else throw new Error(`unknown bench argument "${arg}" (use --quick, --out <file>)`);
+  }
+  return out === undefined ? { quick } : { quick, out };
+}
