@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { WorkerConfig } from '../config/definitions.js';
 import { bwrapArgs } from '../sandbox/bwrapArgs.js';
 import type { SandboxSupport } from '../sandbox/detectSandboxLevel.js';
@@ -39,7 +40,7 @@ function spawnOnce(argv: readonly string[], cwd: string): Promise<void> {
     const child = spawn(program!, args, { cwd, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.stdio[3]?.resume();
+    (child.stdio[3] as Readable | null)?.resume();
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}: ${stderr.trim()}`))));
   });
