@@ -24,6 +24,8 @@ export interface ReportStore {
   save(id: string, report: ReportRequest): Promise<void>;
   /** Called once the report is settled (delivered or refused for good). */
   remove(id: string): Promise<void>;
+  /** Ids in production order that stay ordered across restarts (the outbox's counter); default: time + sequence. */
+  nextId?(report: ReportRequest): string;
 }
 
 export interface ReporterOptions {
@@ -44,7 +46,7 @@ interface Pending {
 export class Reporter {
   private readonly queues = new Map<string, Pending[]>();
   private readonly waiters = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
   private count = 0;
   private sequence = 0;
@@ -87,11 +89,25 @@ export class Reporter {
   /** Stop retrying (pending reports stay in the store for the next run). */
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
   }
 
+  /**
+   * Retry every waiting report now instead of at the end of its backoff: called
+   * when the control plane is known to answer again (e.g. a heartbeat got through),
+   * so a long outage does not leave results waiting for a 30 s backoff step.
+   */
+  wake(): void {
+    for (const [timer, resolve] of [...this.timers]) {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+      resolve();
+    }
+  }
+
   private nextId(report: ReportRequest): string {
+    if (this.options.store?.nextId !== undefined) return this.options.store.nextId(report);
     return `${Date.now().toString(36)}-${(++this.sequence).toString(36).padStart(6, '0')}-${report.status}`;
   }
 
@@ -151,7 +167,7 @@ export class Reporter {
         this.timers.delete(timer);
         resolve();
       }, millis);
-      this.timers.add(timer);
+      this.timers.set(timer, resolve);
     });
   }
 }

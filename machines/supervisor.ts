@@ -52,6 +52,8 @@ export interface SupervisorContext extends SupervisorInput {
   heartbeatRunning: boolean;
   /** Whether the poller actor is spawned. */
   pollerRunning: boolean;
+  /** What the heartbeat announces; `draining` from the drain on, whatever the health monitor says. */
+  health: WorkerHealth;
   registrations: number;
   completed: number;
   failed: number;
@@ -63,6 +65,8 @@ export type SupervisorEvent =
   | { type: 'shutdown'; reason?: string }
   /** The model inventory changed: register again so the scheduler knows. */
   | { type: 'models.changed' }
+  /** From the runtime's health monitor: healthy or degraded (ignored while draining). */
+  | { type: 'health'; health: Exclude<WorkerHealth, 'draining'>; reason?: string }
   | PollerToParent
   | HeartbeatToParent
   /** Sent by XState when a task actor reaches its final state. */
@@ -122,13 +126,17 @@ export const supervisorMachine = setup({
     startLoops: enqueueActions(({ context, enqueue }) => {
       enqueue.spawnChild('heartbeat', {
         id: 'heartbeat',
-        input: { intervalMillis: context.heartbeatIntervalMillis, runningTasks: context.inFlight, health: 'healthy' },
+        input: { intervalMillis: context.heartbeatIntervalMillis, runningTasks: context.inFlight, health: context.health },
       });
-      enqueue.spawnChild('poller', {
-        id: 'poller',
-        input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis },
-      });
-      enqueue.assign({ pollerRunning: true, heartbeatRunning: true });
+      // A draining worker asks for no work, also when its loops restart after a crash.
+      const poll = context.health !== 'draining';
+      if (poll) {
+        enqueue.spawnChild('poller', {
+          id: 'poller',
+          input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis },
+        });
+      }
+      enqueue.assign({ pollerRunning: poll, heartbeatRunning: true });
     }),
     stopPoller: enqueueActions(({ context, enqueue }) => {
       if (!context.pollerRunning) return;
@@ -137,6 +145,7 @@ export const supervisorMachine = setup({
     }),
     setHealth: enqueueActions(({ context, enqueue }, params: unknown) => {
       const { health } = params as { health: WorkerHealth };
+      enqueue.assign({ health });
       if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'health', health });
     }),
     acceptAssignments: enqueueActions(({ context, event, enqueue }) => {
@@ -202,6 +211,11 @@ export const supervisorMachine = setup({
       if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'load', runningTasks: inFlight, queueDepth: 0 });
       if (output?.modelInstalled !== undefined) enqueue.raise({ type: 'models.changed' });
     }),
+    applyHealth: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'health' || event.health === context.health) return;
+      enqueue.assign({ health: event.health });
+      if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'health', health: event.health });
+    }),
     abortAllTasks: enqueueActions(({ context, enqueue }) => {
       for (const id of Object.keys(context.tasks)) enqueue.sendTo(id, { type: 'abort', reason: SHUTDOWN_REASON });
     }),
@@ -214,6 +228,7 @@ export const supervisorMachine = setup({
   delays: {
     drainGrace: ({ context }) => context.drainGraceMillis,
     forceDeadline: ({ context }) => context.drainGraceMillis + context.drainForceMillis,
+    drainForce: ({ context }) => context.drainForceMillis,
   },
 }).createMachine({
   id: 'supervisor',
@@ -227,6 +242,7 @@ export const supervisorMachine = setup({
     sequence: 0,
     heartbeatRunning: false,
     pollerRunning: false,
+    health: 'healthy',
     registrations: 0,
     completed: 0,
     failed: 0,
@@ -279,6 +295,7 @@ export const supervisorMachine = setup({
         shutdown: 'draining',
         'controlPlane.forgotWorker': {},
         'controlPlane.authFailed': {},
+        health: { actions: 'applyHealth' },
       },
     },
     operating: {
@@ -293,6 +310,7 @@ export const supervisorMachine = setup({
         'models.changed': 'registering',
         'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
         shutdown: 'draining',
+        health: { actions: 'applyHealth' },
       },
     },
     busy: {
@@ -303,6 +321,7 @@ export const supervisorMachine = setup({
         'models.changed': 'registering',
         'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
         shutdown: 'draining',
+        health: { actions: 'applyHealth' },
       },
     },
     draining: {
@@ -329,13 +348,23 @@ export const supervisorMachine = setup({
         aborting: {
           entry: [{ type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('warn', 'aborting in-flight tasks', { in_flight: context.inFlight }) }, 'abortAllTasks'],
           always: { guard: 'noTasks', target: 'flushing' },
+          // After a second signal the abort may start long before the grace ends:
+          // it still gets no more than the force period.
+          after: { drainForce: { target: '#supervisor.stopped', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed while aborting; stopping with work left') } } },
         },
         flushing: {
           invoke: {
             id: 'flushReports',
             src: 'flushReports',
             input: ({ context }) => context.drainForceMillis,
-            onDone: '#supervisor.stopped',
+            onDone: {
+              target: '#supervisor.stopped',
+              actions: {
+                type: 'log',
+                params: ({ event }: { event: { output: number } }) =>
+                  event.output > 0 ? logEntry('warn', `${event.output} report(s) not delivered yet; they stay in the outbox for the next run`) : logEntry('info', 'all reports delivered'),
+              },
+            },
             onError: '#supervisor.stopped',
           },
         },

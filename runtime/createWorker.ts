@@ -20,6 +20,8 @@ import { resolveConfig, secretValues } from '../config/load.js';
 import { createSupervisorLogic, type DelayOverrides } from '../machines/createSupervisorLogic.js';
 import type { WorkerEffects } from '../machines/effects.js';
 import type { supervisorMachine, SupervisorOutput } from '../machines/supervisor.js';
+import { HealthMonitor } from '../actors/healthMonitor.js';
+import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { openDurableState } from './durableState.js';
 import { createLogger, taskKeyFields } from './logger.js';
 import { createRealEffects } from './realEffects.js';
@@ -78,7 +80,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     options.api ??
     new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) });
   const reportLog = logger.withTag('reporter');
-  const durable = options.stateDir === false ? undefined : openDurableState(options.stateDir ?? config.stateDir);
+  // A caller's own reportStore replaces the whole on-disk state (outbox and journal).
+  const durable = options.stateDir === false || options.reportStore !== undefined ? undefined : openDurableState(options.stateDir ?? config.stateDir);
   const store = options.reportStore ?? durable?.store;
   const reporter = new Reporter({
     api,
@@ -88,6 +91,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       if (outcome !== 'delivered') reportLog.warn(`report dropped (${outcome}): ${detail}`, { job_id: report.job_id, task_id: report.task_id, status: report.status });
     },
     onRetry: (report, attempt, error) => {
+      health.noteReportFailure();
       if (attempt === 1 || Number.isInteger(Math.log2(attempt))) reportLog.warn(`report not delivered yet; retrying: ${error}`, { job_id: report.job_id, task_id: report.task_id, status: report.status, attempt });
     },
   });
@@ -102,6 +106,11 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     heartbeat: async (load, signal) => {
       await realEffects.heartbeat(load, signal);
       reporter.wake();
+    },
+    execute: async (assignment, signal) => {
+      const result = await realEffects.execute(assignment, signal);
+      if (!signal.aborted) health.noteTask(result.ok, result.ok ? '' : result.error);
+      return result;
     },
     ...options.effects,
   };
@@ -119,11 +128,23 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
 
+  const supervisorLog = logger.withTag('supervisor');
+  const health = new HealthMonitor({
+    pendingReports: () => reporter.pending,
+    sandboxProblem: detectSandboxLevel(config.sandbox).refusal,
+    onChange: (next, reason) => {
+      if (next === 'degraded') supervisorLog.warn(`health: degraded: ${reason}`);
+      else supervisorLog.info('health: healthy again');
+      actor.send({ type: 'health', health: next, reason });
+    },
+  });
+
   let shutdowns = 0;
   let started = false;
   let fail: (error: unknown) => void = () => undefined;
   const done = new Promise<SupervisorOutput>((resolve) => {
     const finish = async (output: SupervisorOutput) => {
+      health.stop();
       reporter.close();
       await pool.destroy().catch(() => undefined);
       resolve(output);
@@ -149,13 +170,15 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       started = true;
       // The previous run's reports and interrupted tasks are handed to the reporter
       // before the supervisor starts, so before this worker asks for any new work.
-      const recovery = durable === undefined || store !== durable.store ? Promise.resolve(undefined) : durable.recover(reporter);
+      const recovery = durable === undefined ? Promise.resolve(undefined) : durable.recover(reporter);
       recovery.then(
         (summary) => {
           if (summary !== undefined && summary.resumed + summary.interrupted + summary.corrupt > 0) {
             logger.withTag('supervisor').info('recovered state of the previous run', { reports_resumed: summary.resumed, tasks_interrupted: summary.interrupted, corrupt_files: summary.corrupt });
           }
           actor.start();
+          health.check();
+          health.start(1000);
         },
         (error: unknown) => {
           logger.withTag('supervisor').error('could not recover the state of the previous run', { error: error instanceof Error ? error.message : String(error) });

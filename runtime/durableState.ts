@@ -1,0 +1,83 @@
+/**
+ * The worker's state on disk (`SPLAI_STATE_DIR`): the report outbox and the
+ * in-flight journal, joined into the one ReportStore the Reporter sees, plus the
+ * start-up recovery that hands the previous run's leftovers to the Reporter.
+ *
+ * Order of writes, per task, so that a kill at any instant loses nothing:
+ * 1. journal entry (task started), then the `Running` report into the outbox;
+ * 2. final report into the outbox, then the journal entry is removed;
+ * 3. each report is removed from the outbox once settled.
+ *
+ * Recovery (before the supervisor starts, so before any new work is asked for):
+ * every outbox report is re-queued in production order, then every journal
+ * entry (a task the crash interrupted) becomes a `Failed` report, saved and
+ * queued like any other. Delivery then goes on in the background; per-task order
+ * holds because the Reporter keeps one ordered queue per task.
+ */
+import { join } from 'node:path';
+import { Outbox } from '../actors/outbox.js';
+import type { Reporter, ReportOutcome, ReportStore } from '../actors/reporter.js';
+import { entryOfRunning, interruptedReport, TaskJournal } from '../actors/taskJournal.js';
+import type { ReportRequest } from '../protocol/schemas.js';
+
+export interface DurableState {
+  readonly dir: string;
+  readonly outbox: Outbox;
+  readonly journal: TaskJournal;
+  /** The Reporter's store: outbox writes with the journal kept in step. */
+  readonly store: ReportStore;
+  /** The control plane refused a report for good: a refused `Running` means the task never runs. */
+  settled(report: ReportRequest, outcome: Exclude<ReportOutcome, 'queued'>): void;
+  /** Hand the previous run's leftovers to the reporter. */
+  recover(reporter: Reporter): Promise<RecoverySummary>;
+}
+
+export interface RecoverySummary {
+  /** Reports found in the outbox and re-queued. */
+  readonly resumed: number;
+  /** Interrupted tasks reported Failed. */
+  readonly interrupted: number;
+  /** Outbox files that were not reports (set aside). */
+  readonly corrupt: number;
+}
+
+/** Open (create) the state directory. Synchronous: it runs once while the worker is built. */
+export function openDurableState(dir: string): DurableState {
+  const outbox = Outbox.open(join(dir, 'outbox'));
+  const journal = TaskJournal.open(join(dir, 'journal'));
+  const store: ReportStore = {
+    async save(id, report) {
+      if (report.status === 'Running') {
+        await journal.add(entryOfRunning(report));
+        await outbox.save(id, report);
+      } else {
+        await outbox.save(id, report);
+        await journal.remove(report);
+      }
+    },
+    remove: (id) => outbox.remove(id),
+    nextId: (report) => outbox.nextId(report),
+  };
+  return {
+    dir,
+    outbox,
+    journal,
+    store,
+    settled(report, outcome) {
+      if (report.status === 'Running' && outcome !== 'delivered') void journal.remove(report).catch(() => undefined);
+    },
+    async recover(reporter) {
+      const saved = await outbox.load();
+      for (const { id, report } of saved.reports) void reporter.resume(id, report);
+      const interrupted = await journal.load();
+      for (const entry of interrupted) {
+        const report = interruptedReport(entry);
+        const id = outbox.nextId(report);
+        // Saved (and the journal entry removed) before the worker may ask for work.
+        await store.save(id, report);
+        void reporter.resume(id, report);
+      }
+      return { resumed: saved.reports.length, interrupted: interrupted.length, corrupt: saved.corrupt.length };
+    },
+  };
+}
