@@ -131,8 +131,9 @@ export class Reporter {
       const outcome = await this.deliver(item);
       if (outcome === undefined) return; // closed while retrying
       queue.shift();
-      this.count--;
+      // Settled means removed from the store too: flush() must not resolve before that.
       await this.options.store?.remove(item.id).catch(() => undefined);
+      this.count--;
     }
     if (queue.length === 0) this.queues.delete(taskKey);
     if (this.count === 0) for (const waiter of [...this.waiters]) waiter();

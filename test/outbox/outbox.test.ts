@@ -1,0 +1,189 @@
+/**
+ * The durable outbox and the in-flight journal on a real file system: what a
+ * restart finds, in which order it is delivered, and what a crash mid-write
+ * leaves behind.
+ */
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { Outbox } from '../../actors/outbox.js';
+import { Reporter } from '../../actors/reporter.js';
+import { INTERRUPTED_ERROR, TaskJournal } from '../../actors/taskJournal.js';
+import { finalKey, runningKey } from '../../protocol/keys.js';
+import type { ReportRequest } from '../../protocol/schemas.js';
+import { openDurableState } from '../../runtime/durableState.js';
+
+const dirs: string[] = [];
+const reporters: Reporter[] = [];
+afterEach(async () => {
+  for (const r of reporters.splice(0)) r.close();
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'splai-outbox-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function report(task: string, status: ReportRequest['status'], attempt = 1): ReportRequest {
+  return {
+    worker_id: 'w1',
+    job_id: 'job-1',
+    task_id: task,
+    lease_id: `w1:${task}:${attempt}:1`,
+    idempotency_key: status === 'Running' ? runningKey('w1', 'job-1', task, attempt) : finalKey('w1', 'job-1', task, attempt),
+    status,
+    output_artifact_uri: status === 'Completed' ? `artifact://job-1/${task}/output.json` : '',
+    error: status === 'Failed' ? 'boom' : '',
+    duration_millis: 3,
+  };
+}
+
+/** A control plane that is down (every report a transient failure) or up (records what it got). */
+function fakeApi(up: boolean) {
+  const delivered: ReportRequest[] = [];
+  return {
+    delivered,
+    api: {
+      report: async (body: ReportRequest) => {
+        if (!up) throw new ControlPlaneError('transient', 'report', 'ECONNREFUSED');
+        delivered.push(body);
+      },
+    },
+  };
+}
+
+function reporterWith(api: { report: (body: ReportRequest) => Promise<void> }, store: Outbox | ReturnType<typeof openDurableState>['store']) {
+  const reporter = new Reporter({ api, store, backoff: { baseMillis: 5, maxMillis: 20 } });
+  reporters.push(reporter);
+  return reporter;
+}
+
+describe('outbox', () => {
+  it('keeps undelivered reports across a restart and delivers them, per task in order', async () => {
+    const dir = await tempDir();
+    const down = fakeApi(false);
+    const first = reporterWith(down.api, Outbox.open(dir));
+    const produced = [report('a', 'Running'), report('b', 'Running'), report('a', 'Completed'), report('b', 'Failed')];
+    for (const r of produced) expect(await first.submit(r)).toBe('queued');
+    first.close(); // the process dies: nothing was delivered
+
+    const outbox = Outbox.open(dir);
+    const { reports } = await outbox.load();
+    expect(reports.map((r) => `${r.report.task_id}:${r.report.status}`)).toEqual(['a:Running', 'b:Running', 'a:Completed', 'b:Failed']);
+
+    const up = fakeApi(true);
+    const second = reporterWith(up.api, outbox);
+    for (const saved of reports) void second.resume(saved.id, saved.report);
+    expect(await second.flush(2000)).toBe(0);
+    const perTask = (task: string) => up.delivered.filter((r) => r.task_id === task).map((r) => r.status);
+    expect(perTask('a')).toEqual(['Running', 'Completed']);
+    expect(perTask('b')).toEqual(['Running', 'Failed']);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('continues its ids after the ones on disk, so a new run sorts after the old one', async () => {
+    const dir = await tempDir();
+    const old = Outbox.open(dir);
+    const oldId = old.nextId(report('a', 'Running'));
+    await old.save(oldId, report('a', 'Running'));
+    const next = Outbox.open(dir);
+    const newId = next.nextId(report('a', 'Failed'));
+    expect(newId > oldId).toBe(true);
+    await next.save(newId, report('a', 'Failed'));
+    expect((await next.load()).reports.map((r) => r.id)).toEqual([oldId, newId]);
+  });
+
+  it('ignores and cleans half-written files, sets aside files that are not reports', async () => {
+    const dir = await tempDir();
+    const outbox = Outbox.open(dir);
+    const good = outbox.nextId(report('a', 'Completed'));
+    await outbox.save(good, report('a', 'Completed'));
+    // A crash inside atomicWrite leaves only the temp file, possibly truncated.
+    await writeFile(join(dir, '0000000000000009-Completed.json.tmp-0a1b2c3d4e5f'), '{"worker_id":"w1","job_');
+    await writeFile(join(dir, '0000000000000010-Completed.json'), 'not json at all');
+    await writeFile(join(dir, '0000000000000011-Running.json'), JSON.stringify({ job_id: 'job-1' }));
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.id)).toEqual([good]);
+    expect(loaded.partial).toBe(1);
+    expect(loaded.corrupt).toEqual(['0000000000000010-Completed.json', '0000000000000011-Running.json']);
+    const left = await readdir(dir);
+    expect(left.some((name) => name.includes('.tmp-'))).toBe(false);
+    expect(left.filter((name) => name.endsWith('.corrupt'))).toHaveLength(2);
+  });
+
+  it('refuses ids that could name another path', async () => {
+    const outbox = Outbox.open(await tempDir());
+    await expect(outbox.save('../escape', report('a', 'Running'))).rejects.toThrow(/invalid outbox id/);
+  });
+});
+
+describe('in-flight journal', () => {
+  it('holds a task from its Running report until its final report is saved', async () => {
+    const dir = await tempDir();
+    const state = openDurableState(dir);
+    const down = fakeApi(false);
+    const reporter = reporterWith(down.api, state.store);
+    await reporter.submit(report('a', 'Running'));
+    await reporter.submit(report('b', 'Running'));
+    expect((await state.journal.load()).map((e) => e.task_id).sort()).toEqual(['a', 'b']);
+    await reporter.submit(report('a', 'Completed'));
+    const left = await state.journal.load();
+    expect(left.map((e) => ({ task: e.task_id, attempt: e.attempt, key: e.idempotency_key }))).toEqual([
+      { task: 'b', attempt: 1, key: finalKey('w1', 'job-1', 'b', 1) },
+    ]);
+  });
+
+  it('forgets a task whose Running report the control plane refused for good', async () => {
+    const state = openDurableState(await tempDir());
+    const refused = new Reporter({
+      api: { report: async () => Promise.reject(new ControlPlaneError('stale-lease', 'report', 'HTTP 400: stale lease for task a', 400)) },
+      store: state.store,
+      onSettled: (r, outcome) => state.settled(r, outcome),
+    });
+    reporters.push(refused);
+    expect(await refused.submit(report('a', 'Running'))).toBe('stale-lease');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await state.journal.load()).toEqual([]);
+  });
+
+  it('after a crash: resumes the outbox, then reports each interrupted task Failed after its Running', async () => {
+    const dir = await tempDir();
+    const before = openDurableState(dir);
+    const down = fakeApi(false);
+    const first = reporterWith(down.api, before.store);
+    await first.submit(report('done', 'Running'));
+    await first.submit(report('done', 'Completed'));
+    await first.submit(report('cut', 'Running'));
+    first.close(); // kill -9 while "cut" runs
+
+    const after = openDurableState(dir);
+    const up = fakeApi(true);
+    const second = reporterWith(up.api, after.store);
+    const summary = await after.recover(second);
+    expect(summary).toEqual({ resumed: 3, interrupted: 1, corrupt: 0 });
+    expect(await after.journal.load()).toEqual([]);
+    expect(await second.flush(2000)).toBe(0);
+    const seen = up.delivered.map((r) => `${r.task_id}:${r.status}`);
+    expect(seen.filter((s) => s.startsWith('done:'))).toEqual(['done:Running', 'done:Completed']);
+    expect(seen.filter((s) => s.startsWith('cut:'))).toEqual(['cut:Running', 'cut:Failed']);
+    const failed = up.delivered.find((r) => r.task_id === 'cut' && r.status === 'Failed')!;
+    expect(failed.error).toBe(INTERRUPTED_ERROR);
+    // Same key as the final report the task would have sent: a duplicate if that one got out.
+    expect(failed.idempotency_key).toBe(finalKey('w1', 'job-1', 'cut', 1));
+    expect(failed.lease_id).toBe('w1:cut:1:1');
+    expect(await readdir(join(dir, 'outbox'))).toEqual([]);
+  });
+
+  it('drops half-written and unreadable journal files', async () => {
+    const dir = await tempDir();
+    const journal = TaskJournal.open(dir);
+    await writeFile(join(dir, `${'a'.repeat(40)}.json.tmp-0123456789ab`), '{"worker_id":');
+    await writeFile(join(dir, `${'b'.repeat(40)}.json`), '{"broken":');
+    expect(await journal.load()).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
