@@ -51,10 +51,14 @@ export function detectTools(path = process.env['PATH'] ?? ''): string[] {
   );
 }
 
-export function detectGpu(setting: WorkerConfig['gpu']): boolean {
+/** Paths whose presence means an NVIDIA GPU and driver are visible (device node, driver proc entry). */
+export const NVIDIA_PROBES = ['/dev/nvidia0', '/proc/driver/nvidia/gpus'];
+
+/** `true` forces, `false` (default) denies, `auto` looks for an NVIDIA device (`exists` is replaceable in tests). */
+export function detectGpu(setting: WorkerConfig['gpu'], exists: (path: string) => boolean = existsSync): boolean {
   if (setting === 'true') return true;
   if (setting === 'false') return false;
-  return existsSync('/dev/nvidia0') || existsSync('/proc/driver/nvidia/gpus');
+  return NVIDIA_PROBES.some((path) => exists(path));
 }
 
 /** The register body for this host and configuration (models are listed by the caller). */
