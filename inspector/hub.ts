@@ -201,8 +201,10 @@ export class InspectorHub {
     for (const [session, tracked] of this.#actors) {
       if (tracked.parent === undefined) continue;
       const snapshot = tracked.ref.getSnapshot() as MachineSnapshotLike;
-      const parent = tracked.ref._parent?.getSnapshot() as MachineSnapshotLike | undefined;
-      if (snapshot.status !== 'active' || parent?.children?.[tracked.ref.id] !== tracked.ref) this.#forget(session);
+      // A child that just finished can be seen here before its own final snapshot event
+      // (XState relays its done event to us first): record its end now.
+      if (snapshot.status !== 'active') this.#onSnapshot(tracked.ref, snapshot);
+      else if ((tracked.ref._parent?.getSnapshot() as MachineSnapshotLike | undefined)?.children?.[tracked.ref.id] !== tracked.ref) this.#forget(session);
     }
   }
 

@@ -6,6 +6,7 @@ body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-seri
 header { display: flex; gap: 18px; align-items: center; padding: 8px 14px; background: #1d2330; color: #fff; }
 header h1 { font-size: 15px; margin: 0; }
 header .muted { color: #b8c0cc; }
+header .state-badge { color: var(--ink); }
 .conn { margin-left: auto; padding: 2px 8px; border-radius: 10px; background: #555; }
 .conn.ok { background: var(--ok); }
 .conn.bad { background: var(--bad); }
@@ -45,8 +46,8 @@ h3 { font-size: 12px; color: var(--muted); margin: 10px 0 4px; }
 .tag { font-size: 10px; color: var(--muted); }
 .invoke, .note { font-size: 10.5px; color: var(--muted); white-space: nowrap; }
 .invoke { color: #7c3aed; }
-.substates { display: flex; gap: 56px; align-items: flex-start; padding: 10px 6px 4px 16px; }
-.rank { display: flex; flex-direction: column; gap: 28px; }
+.substates { display: flex; gap: 110px; align-items: flex-start; padding: 10px 6px 4px 16px; }
+.rank { display: flex; flex-direction: column; gap: 44px; }
 .context { max-height: 240px; overflow: auto; background: #f8fafc; border: 1px solid var(--line); padding: 6px; margin: 0; font-size: 11.5px; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
