@@ -9,6 +9,7 @@ import type { WorkerConfig } from '../config/definitions.js';
 import { loadConfig, redactConfig, secretValues } from '../config/load.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
+import { createInspection } from '../inspector/createInspection.js';
 import { addWorkerRoutes, openWorkerHttpServer } from '../runtime/endpoints.js';
 import type { WorkerHttpServer } from '../runtime/httpServer.js';
 import { composeInstruments } from '../telemetry/composeInstruments.js';
@@ -64,6 +65,8 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   try {
     if (positionals.length > 0) throw Object.assign(new Error(`unexpected argument "${positionals[0]}"`), { name: 'ConfigError' });
     const file = flags.get('config');
+    // A bare `--inspect` means the built-in inspector (every other setting needs a value).
+    if (flags.get('inspect') === true) flags.set('inspect', 'builtin');
     config = loadConfig({
       flags: configFlags(flags, OWN_FLAGS),
       env: io.env ?? process.env,
@@ -98,12 +101,18 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   });
   if (tracing !== undefined) supervisorLog.info(`tracing to ${tracing.destination}`);
 
-  const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics) });
+  // Off by default: then no observer is passed at all and XState does no inspection work.
+  const inspection = createInspection({ setting: config.inspect, secrets: secretValues(config) });
+  const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics), ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }) });
   io.onWorker?.(worker);
   if (server !== undefined) {
     addWorkerRoutes(server, worker, { metrics, sandboxLevel: sandbox.level });
     supervisorLog.info(`http endpoint listening at ${server.url} (/healthz /readyz /status /metrics)`);
+    const inspectorUrl = inspection.mount(server);
+    if (inspectorUrl !== undefined) stderr(`splai-worker: inspector (${inspection.mode}) at ${inspectorUrl}\n`);
     io.onHttpServer?.(server, worker);
+  } else if (inspection.mode !== 'off') {
+    supervisorLog.warn('the inspector needs the HTTP endpoint, but SPLAI_HTTP_ADDR is off: not serving it');
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -120,6 +129,7 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   }
   worker.start();
   const output = await worker.done;
+  inspection.close();
   await server?.close();
   await tracing?.shutdown().catch(() => undefined);
   if (io.handleSignals ?? true) {

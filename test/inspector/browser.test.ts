@@ -47,8 +47,10 @@ beforeAll(async () => {
   pageUrl = inspection.mount(http)!;
 
   const stream = await fetch(`${http.url}/inspect/events`);
+  const reader = stream.body!.getReader();
+  const decoder = new TextDecoder();
   void (async () => {
-    for await (const chunk of stream.body!) streamed += Buffer.from(chunk).toString('utf8');
+    for (let read = await reader.read(); !read.done; read = await reader.read()) streamed += decoder.decode(read.value, { stream: true });
   })().catch(() => undefined);
 
   const profile = await mkdtemp(join(tmpdir(), 'splai-inspector-chromium-'));
