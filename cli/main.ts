@@ -2,7 +2,9 @@
 /** The `splai-worker` command: dispatches to its subcommands. */
 import { runControlPlaneCommand } from '../control-plane/command.js';
 import { runDemoCommand } from './demoCommand.js';
+import { runJoinCommand } from './joinCommand.js';
 import { runWorkerCommand } from './runCommand.js';
+import { runVerifyCommand } from './verifyCommand.js';
 import { packageVersion } from './version.js';
 
 const HELP = `Usage: splai-worker <command> [options]
@@ -11,6 +13,8 @@ Commands:
   run             run the worker daemon against a SPLAI control plane
   demo            start a development control plane and a worker, run a demo job
   control-plane   run the development control plane (in-memory SPLAI gateway)
+  verify          check reachability, auth, registration and heartbeat against a control plane
+  join            write this host's worker settings and a systemd unit (--install to enable it)
 
 Options:
   --version       print the version
@@ -26,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
       return runDemoCommand(rest);
     case 'control-plane':
       return runControlPlaneCommand(rest);
+    case 'verify':
+      return runVerifyCommand(rest);
+    case 'join':
+      return runJoinCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${packageVersion()}\n`);
