@@ -48,6 +48,8 @@ export async function probeCli(options: {
       SPLAI_WORKER_ID: options.workerId,
       SPLAI_MAX_PARALLEL_TASKS: '2',
       SPLAI_ARTIFACT_ROOT: options.artifactRoot,
+      // The operations endpoint stays on (it is part of an idle worker), on a free port.
+      SPLAI_HTTP_ADDR: '127.0.0.1:0',
     },
   });
   closeSync(fd);

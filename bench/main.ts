@@ -22,7 +22,7 @@ import { projectRoot } from './launch.js';
 import { heartbeatLateness } from './lateness.js';
 import { describeMachine } from './machine.js';
 import type { OverheadBreakdown } from './overhead.js';
-import { parseBenchArgs, planFor } from './plan.js';
+import { parseBenchArgs, planFor, type BenchPart } from './plan.js';
 import { Agent } from './rpc.js';
 import { sandboxDirect, spawnFloor } from './spawnFloor.js';
 import { median, rounded } from './stats.js';
@@ -34,9 +34,23 @@ const RUN_TIMEOUT = 300_000;
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
+/** Failures of phases; the other phases still run, the bench exits 1. */
+const errors: string[] = [];
+
+async function phase(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    errors.push(`${name}: ${message}`);
+    progress(`${name} FAILED: ${message}`);
+  }
+}
+
 async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   const plan = planFor(args.quick);
+  const wanted = (...parts: BenchPart[]) => args.only === undefined || parts.some((p) => args.only!.includes(p));
   const work = mkdtempSync(join(tmpdir(), 'splai-bench-'));
   const artifactRoot = join(work, 'artifacts');
   const logFile = (name: string) => join(work, `${name}.log`);
@@ -67,114 +81,132 @@ async function main(): Promise<number> {
 
   try {
     // 1. Sandbox baselines (no worker): the isolation command alone, then runSandboxed.
-    if (sandbox.refusal === undefined) {
-      progress(`spawn floor: ${plan.spawnCount} x /bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time`);
-      await spawnFloor(sandbox, config, Math.ceil(plan.spawnCount / 10), plan.spawnConcurrency);
-      for (let i = 0; i < plan.repeats; i++) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
-      progress('sandbox direct: runSandboxed("true") without a worker');
-      for (let i = 0; i < plan.repeats; i++) directRuns.push(await sandboxDirect(sandbox, config, Math.ceil(plan.spawnCount / 2), plan.spawnConcurrency));
-    } else progress(`sandbox unavailable (${sandbox.refusal}): sandbox numbers are n/a`);
+    await phase('sandbox baselines', async () => {
+      if (!wanted('spawn')) return;
+      if (sandbox.refusal === undefined) {
+        progress(`spawn floor: ${plan.spawnCount} x /bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time`);
+        await spawnFloor(sandbox, config, Math.ceil(plan.spawnCount / 10), plan.spawnConcurrency);
+        for (let i = 0; i < plan.repeats; i++) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
+        progress('sandbox direct: runSandboxed("true") without a worker');
+        for (let i = 0; i < plan.repeats; i++) directRuns.push(await sandboxDirect(sandbox, config, Math.ceil(plan.spawnCount / 2), plan.spawnConcurrency));
+      } else progress(`sandbox unavailable (${sandbox.refusal}): sandbox numbers are n/a`);
+    });
 
     // 2. Bare loops with the worker's HTTP client: the protocol floor, the reference policy.
-    const bare = Agent.start(logFile('bare'));
-    try {
-      progress(`protocol floor: ${plan.repeats} x ${plan.floorTasks} tasks, ${plan.parallel} lanes`);
-      const floorRun = async (count: number) => {
-        const id = jobId('floor');
-        const [run] = await Promise.all([timeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare.call('floor.run', { url: server.url, workerId: `floor-${id}`, lanes: plan.parallel })]);
-        return run;
-      };
-      await floorRun(plan.warmupTasks);
-      for (let i = 0; i < plan.repeats; i++) floorRuns.push(await floorRun(plan.floorTasks));
+    await phase('bare loops', async () => {
+      if (!wanted('bare')) return;
+      const bare = Agent.start(logFile('bare'));
+      try {
+        progress(`protocol floor: ${plan.repeats} x ${plan.floorTasks} tasks, ${plan.parallel} lanes`);
+        const floorRun = async (count: number) => {
+          const id = jobId('floor');
+          const [run] = await Promise.all([timeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare.call('floor.run', { url: server.url, workerId: `floor-${id}`, lanes: plan.parallel })]);
+          return run;
+        };
+        await floorRun(plan.warmupTasks);
+        for (let i = 0; i < plan.repeats; i++) floorRuns.push(await floorRun(plan.floorTasks));
 
-      progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
-      const id = jobId('reference');
-      cp.submitJob(trivialJob(id, plan.referenceCycles * plan.referenceMaxTasks + 2));
-      referenceRuns.push(
-        await bare.call<Run>('reference.run', { url: server.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
-      );
-      cp.cancelJob(id);
-    } finally {
-      await bare.close();
-    }
+        progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
+        const id = jobId('reference');
+        cp.submitJob(trivialJob(id, plan.referenceCycles * plan.referenceMaxTasks + 2));
+        referenceRuns.push(
+          await bare.call<Run>('reference.run', { url: server.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
+        );
+        cp.cancelJob(id);
+      } finally {
+        await bare.close();
+      }
+    });
 
     // 3. The real worker (createWorker in an agent): throughput, overhead, pickup, sandbox, load.
-    const workerId = 'bench-worker';
-    const agent = Agent.start(logFile('worker'));
-    try {
-      await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot } });
-      await timeline.registration(workerId);
-      const pollMillis = resolveConfig({}).pollMillis;
+    await phase('worker', async () => {
+      if (!wanted('throughput', 'pickup', 'sandbox', 'load')) return;
+      const workerId = 'bench-worker';
+      const agent = Agent.start(logFile('worker'));
+      try {
+        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot } });
+        await timeline.registration(workerId);
+        const pollMillis = resolveConfig({}).pollMillis;
 
-      progress(`worker: ${plan.repeats} x ${plan.workerTasks} trivial tasks, ${plan.parallel} slots`);
-      await timeline.runJob(trivialJob(jobId('warmup'), plan.warmupTasks), RUN_TIMEOUT);
-      await agent.call<AgentSamples>('worker.samples');
-      for (let i = 0; i < plan.repeats; i++) workerRuns.push(await timeline.runJob(trivialJob(jobId('worker'), plan.workerTasks), RUN_TIMEOUT));
-      overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
-
-      progress(`pickup: ${plan.pickupSamples} single tasks on the idle worker (poll interval ${pollMillis} ms)`);
-      for (let i = 0; i < plan.pickupSamples; i++) {
-        await sleep(plan.pickupIdleMillis(pollMillis, Math.random()));
-        const id = jobId('pickup');
-        const running = timeline.running(id, 't0', RUN_TIMEOUT);
-        const submitted = performance.now();
-        await timeline.runJob(trivialJob(id, 1), RUN_TIMEOUT);
-        pickupMs.push((await running) - submitted);
-      }
-
-      if (sandbox.refusal === undefined) {
-        progress(`worker sandbox: ${plan.repeats} x ${plan.sandboxTasks} tool_execution "true"`);
-        await timeline.runJob(sandboxJob(jobId('sandbox-warmup'), Math.ceil(plan.sandboxTasks / 10)), RUN_TIMEOUT);
-        for (let i = 0; i < plan.repeats; i++) sandboxRuns.push(await timeline.runJob(sandboxJob(jobId('sandbox'), plan.sandboxTasks), RUN_TIMEOUT));
-      }
-
-      progress(`load: every slot on CPU-heavy embeddings for ${plan.loadWindowMillis} ms; event-loop delay and heartbeats`);
-      const text = burnText(plan.burnTextBytes);
-      const burnJobs: string[] = [];
-      let outstanding = 0;
-      let feeding = true;
-      let burnError = '';
-      const feed = () => {
-        while (feeding && outstanding < plan.parallel * 3) {
-          const id = jobId('burn');
-          burnJobs.push(id);
-          cp.submitJob(burnJob(id, plan.parallel, text));
-          outstanding += plan.parallel;
+        if (wanted('throughput')) {
+          progress(`worker: ${plan.repeats} x ${plan.workerTasks} trivial tasks, ${plan.parallel} slots`);
+          await timeline.runJob(trivialJob(jobId('warmup'), plan.warmupTasks), RUN_TIMEOUT);
+          await agent.call<AgentSamples>('worker.samples');
+          for (let i = 0; i < plan.repeats; i++) workerRuns.push(await timeline.runJob(trivialJob(jobId('worker'), plan.workerTasks), RUN_TIMEOUT));
+          overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
         }
-      };
-      const unsubscribe = cp.onReport((report, outcome) => {
-        if (outcome !== 'accepted' || !report.job_id?.startsWith('burn-') || report.status === 'Running') return;
-        if (report.status === 'Failed') burnError ||= report.error ?? 'failed';
-        burnTasks++;
-        outstanding--;
-        setImmediate(feed);
-      });
-      feed();
-      await sleep(plan.loadWarmupMillis);
-      const beatsBefore = timeline.heartbeats.get(workerId)?.length ?? 0;
-      const tasksBefore = burnTasks;
-      await agent.call('lag.start', { resolutionMillis: 10 });
-      await sleep(plan.loadWindowMillis);
-      loopLags.push(await agent.call<LoopLag>('lag.stop'));
-      const beats = (timeline.heartbeats.get(workerId) ?? []).slice(beatsBefore > 0 ? beatsBefore - 1 : 0);
-      lateness.push(...heartbeatLateness(beats, plan.heartbeatSeconds * 1000));
-      burnTasks -= tasksBefore;
-      feeding = false;
-      unsubscribe();
-      for (const id of burnJobs) cp.cancelJob(id);
-      if (burnError !== '') throw new Error(`CPU-heavy task failed: ${burnError}`);
-      await agent.call('worker.stop');
-    } finally {
-      await agent.close();
-    }
+
+        if (wanted('pickup')) {
+          progress(`pickup: ${plan.pickupSamples} single tasks on the idle worker (poll interval ${pollMillis} ms)`);
+          for (let i = 0; i < plan.pickupSamples; i++) {
+            await sleep(plan.pickupIdleMillis(pollMillis, Math.random()));
+            const id = jobId('pickup');
+            const running = timeline.running(id, 't0', RUN_TIMEOUT);
+            const submitted = performance.now();
+            await timeline.runJob(trivialJob(id, 1), RUN_TIMEOUT);
+            pickupMs.push((await running) - submitted);
+        }
+        }
+
+        if (wanted('sandbox') && sandbox.refusal === undefined) {
+          progress(`worker sandbox: ${plan.repeats} x ${plan.sandboxTasks} tool_execution "true"`);
+          await timeline.runJob(sandboxJob(jobId('sandbox-warmup'), Math.ceil(plan.sandboxTasks / 10)), RUN_TIMEOUT);
+          for (let i = 0; i < plan.repeats; i++) sandboxRuns.push(await timeline.runJob(sandboxJob(jobId('sandbox'), plan.sandboxTasks), RUN_TIMEOUT));
+        }
+
+        if (wanted('load')) {
+          progress(`load: every slot on CPU-heavy embeddings for ${plan.loadWindowMillis} ms; event-loop delay and heartbeats`);
+          const text = burnText(plan.burnTextBytes);
+          const burnJobs: string[] = [];
+          let outstanding = 0;
+          let feeding = true;
+          let burnError = '';
+          const feed = () => {
+            while (feeding && outstanding < plan.parallel * 3) {
+              const id = jobId('burn');
+              burnJobs.push(id);
+              cp.submitJob(burnJob(id, plan.parallel, text));
+              outstanding += plan.parallel;
+            }
+          };
+          const unsubscribe = cp.onReport((report, outcome) => {
+            if (outcome !== 'accepted' || !report.job_id?.startsWith('burn-') || report.status === 'Running') return;
+            if (report.status === 'Failed') burnError ||= report.error ?? 'failed';
+            burnTasks++;
+            outstanding--;
+            setImmediate(feed);
+          });
+          feed();
+          await sleep(plan.loadWarmupMillis);
+          const beatsBefore = timeline.heartbeats.get(workerId)?.length ?? 0;
+          const tasksBefore = burnTasks;
+          await agent.call('lag.start', { resolutionMillis: 10 });
+          await sleep(plan.loadWindowMillis);
+          loopLags.push(await agent.call<LoopLag>('lag.stop'));
+          const beats = (timeline.heartbeats.get(workerId) ?? []).slice(beatsBefore > 0 ? beatsBefore - 1 : 0);
+          lateness.push(...heartbeatLateness(beats, plan.heartbeatSeconds * 1000));
+          burnTasks -= tasksBefore;
+          feeding = false;
+          unsubscribe();
+          for (const id of burnJobs) cp.cancelJob(id);
+          if (burnError !== '') throw new Error(`CPU-heavy task failed: ${burnError}`);
+        }
+        await agent.call('worker.stop');
+      } finally {
+        await agent.close();
+      }
+    });
 
     // 4. The real daemon: start-up and idle memory.
-    progress(`CLI: ${plan.cliProbes} x start-up and idle RSS of splai-worker run`);
-    for (let i = 0; i < plan.cliProbes; i++) {
-      const probe = await probeCli({ timeline, url: server.url, workerId: `cli-${i}`, artifactRoot, idleMillis: plan.cliIdleMillis, logFile: logFile(`cli-${i}`) });
-      startupMs.push(probe.startupMs);
-      rssIdleMb.push(probe.rssMb);
-    }
+    await phase('cli', async () => {
+      if (!wanted('cli')) return;
+      progress(`CLI: ${plan.cliProbes} x start-up and idle RSS of splai-worker run`);
+      for (let i = 0; i < plan.cliProbes; i++) {
+        const probe = await probeCli({ timeline, url: server.url, workerId: `cli-${i}`, artifactRoot, idleMillis: plan.cliIdleMillis, logFile: logFile(`cli-${i}`) });
+        startupMs.push(probe.startupMs);
+        rssIdleMb.push(probe.rssMb);
+      }
+    });
   } finally {
     timeline.close();
     await server.close();
@@ -203,17 +235,20 @@ async function main(): Promise<number> {
     overhead_breakdown_p50_ms: { to_running: part('toRunning'), running_round_trip: part('runningRoundTrip'), pool: part('pool'), to_final: part('toFinal') },
     loop_lag_max_ms: rounded(Math.max(...loopLags.map((l) => l.max)), 1),
     load_tasks: burnTasks,
+    errors,
   };
   const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags } };
   const out = args.out ?? (plan.quick ? join(tmpdir(), 'splai-bench-results.quick.json') : join(projectRoot, 'bench', 'results.json'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  rmSync(work, { recursive: true, force: true });
+  // Keep the logs of a failed run.
+  if (errors.length === 0) rmSync(work, { recursive: true, force: true });
 
   process.stdout.write(`\n${formatTable(tableRows(summary))}\n\n`);
   process.stdout.write(`results: ${out}\n`);
+  if (errors.length > 0) process.stdout.write(`FAILED phases (logs in ${work}):\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
   process.stdout.write(`${benchLine(summary, extra)}\n`);
-  return 0;
+  return errors.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -83,22 +83,37 @@ export function planFor(quick: boolean): BenchPlan {
   };
 }
 
+/** Parts of the bench, for `--only` while tuning (a run with --only is not a full result). */
+export const BENCH_PARTS = ['spawn', 'bare', 'throughput', 'pickup', 'sandbox', 'load', 'cli'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 export interface BenchArgs {
   readonly quick: boolean;
+  /** Only these parts (default: all). */
+  readonly only?: readonly BenchPart[];
   /** Where to write the results (default bench/results.json; quick: a temp file). */
   readonly out?: string;
 }
 
-/** `--quick`, `--out <file>`; anything else is an error. */
+/** `--quick`, `--out <file>`, `--only part,part`; anything else is an error. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let quick = false;
   let out: string | undefined;
+  let only: BenchPart[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
     else if (arg === '--out' && argv[i + 1] !== undefined) out = argv[++i];
     else if (arg.startsWith('--out=')) out = arg.slice('--out='.length);
-    else throw new Error(`unknown bench argument "${arg}" (use --quick, --out <file>)`);
+    else if (arg === '--only' && argv[i + 1] !== undefined) only = parseParts(argv[++i]!);
+    else throw new Error(`unknown bench argument "${arg}" (use --quick, --out <file>, --only ${BENCH_PARTS.join(',')})`);
   }
-  return out === undefined ? { quick } : { quick, out };
+  return { quick, ...(out === undefined ? {} : { out }), ...(only === undefined ? {} : { only }) };
+}
+
+function parseParts(text: string): BenchPart[] {
+  return text.split(',').map((part) => {
+    if (!(BENCH_PARTS as readonly string[]).includes(part)) throw new Error(`unknown bench part "${part}" (parts: ${BENCH_PARTS.join(', ')})`);
+    return part as BenchPart;
+  });
 }
