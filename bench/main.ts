@@ -145,7 +145,7 @@ async function main(): Promise<number> {
             const submitted = performance.now();
             await timeline.runJob(trivialJob(id, 1), RUN_TIMEOUT);
             pickupMs.push((await running) - submitted);
-        }
+          }
         }
 
         if (wanted('sandbox') && sandbox.refusal === undefined) {
