@@ -172,7 +172,6 @@ export class InspectorHub {
         assignedAt: now,
       };
       this.#tasks.set(key, task);
-      if (this.#tasks.size > this.#timelineLimit) this.#tasks.delete(this.#tasks.keys().next().value!);
     } else if (!changed && snapshot.status === 'active') {
       return;
     }
@@ -194,6 +193,17 @@ export class InspectorHub {
       if (typeof millis === 'number' && task.runningAt !== undefined) task.executionMillis = millis;
     }
     if (this.#clients.size > 0) this.#send({ kind: 'task', task: this.#taskView(task) });
+    this.#evictFinished();
+  }
+
+  /** Keep the timeline bounded by dropping the oldest finished tasks; running ones always stay. */
+  #evictFinished(): void {
+    if (this.#tasks.size <= this.#timelineLimit) return;
+    for (const [key, task] of this.#tasks) {
+      if (task.doneAt === undefined) continue;
+      this.#tasks.delete(key);
+      if (this.#tasks.size <= this.#timelineLimit) return;
+    }
   }
 
   /** Drop actors that stopped without a final snapshot (stopped children). */
