@@ -10,6 +10,13 @@
  */
 export { createWorker, type CreateWorkerOptions, type SplaiWorker } from './runtime/createWorker.js';
 export { createLogger, type LoggerOptions } from './runtime/logger.js';
+export { startWorkerEndpoints, addWorkerRoutes, openWorkerHttpServer, type WorkerEndpointsOptions } from './runtime/endpoints.js';
+export { startWorkerHttpServer, type WorkerHttpServer, type RouteHandler } from './runtime/httpServer.js';
+export type { WorkerStatus } from './runtime/endpointsStatus.js';
+export type { WorkerInstrument } from './runtime/createWorker.js';
+export { WorkerMetrics, METRIC_NAMES, type WorkerMetricsOptions } from './telemetry/metrics.js';
+export { startTracing, type TracingOptions, type WorkerTracing } from './telemetry/tracing.js';
+export { composeInstruments } from './telemetry/composeInstruments.js';
 export { createSupervisorLogic, type DelayOverrides } from './machines/createSupervisorLogic.js';
 export { supervisorMachine, type SupervisorInput, type SupervisorOutput, type SupervisorContext, type TaskEntry } from './machines/supervisor.js';
 export { registrationMachine, type RegistrationOutput } from './machines/registration.js';
