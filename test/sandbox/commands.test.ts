@@ -1,0 +1,63 @@
+/**
+ * tool_execution output parity and failures, at each isolation level, through
+ * the real executor and real processes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute } from '../../executors/toolExecution.js';
+import { requireLevel, runTool, tempDirs, toolContext } from './sandboxKit.js';
+
+const dirs = tempDirs();
+afterAll(() => dirs.cleanup());
+
+describe('without a command', () => {
+  it('answers ok with the op as tool and runs nothing', async () => {
+    const root = dirs.make();
+    await expect(execute(toolContext(root, { op: 'lint' }).context)).resolves.toEqual({ tool: 'lint', sandboxed: true, result: 'ok' });
+    await expect(execute(toolContext(root, {}).context)).resolves.toEqual({ tool: 'noop', sandboxed: true, result: 'ok' });
+  });
+});
+
+describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
+  beforeAll(() => requireLevel(level));
+
+  it('runs echo hi: stdout, exit code, level, flags', async () => {
+    const output = await runTool(dirs.make(), level, 'echo hi', { op: 'shell' });
+    expect(output).toMatchObject({
+      tool: 'shell',
+      sandboxed: true,
+      stdout: 'hi\n',
+      stderr: '',
+      result: 'ok',
+      exit_code: 0,
+      sandbox: level,
+      stdout_truncated: false,
+      stderr_truncated: false,
+    });
+    expect(output['duration_ms']).toEqual(expect.any(Number));
+  });
+
+  it('takes the command from script when command is absent', async () => {
+    const output = await runTool(dirs.make(), level, '', { script: 'printf "%s" "$((6 * 7))"' });
+    expect(output['stdout']).toBe('42');
+  });
+
+  it('reports exit 3 as Failed naming the code, with the stderr tail on one line', async () => {
+    await expect(runTool(dirs.make(), level, 'echo first >&2; echo "it broke" >&2; exit 3')).rejects.toThrow(/^sandbox command failed: exit code 3: first \| it broke$/);
+    await expect(runTool(dirs.make(), level, 'exit 3')).rejects.toMatchObject({ name: 'TaskError', message: 'sandbox command failed: exit code 3' });
+  });
+
+  it('runs in its private work dir with HOME and TMPDIR pointing at it', async () => {
+    const root = dirs.make();
+    const output = await runTool(root, level, 'pwd; echo "$HOME $TMPDIR"; echo data > file && cat file');
+    const workDir = `${root}/sandboxes/job-1/task-1`;
+    expect(output['stdout']).toBe(`${workDir}\n${workDir} ${workDir}\ndata\n`);
+  });
+});
+
+describe('task inputs that set limits', () => {
+  it('refuses a malformed timeout_seconds or _resource_memory', async () => {
+    const root = dirs.make();
+    await expect(runTool(root, 'bwrap', 'true', { timeout_seconds: 'soon' })).rejects.toThrow(/timeout_seconds must be a positive number/);
+    await expect(runTool(root, 'bwrap', 'true', { _resource_memory: 'lots' })).rejects.toThrow(/_resource_memory must be a memory quantity/);
+  });
+});
