@@ -270,6 +270,9 @@ export class ControlPlane {
   }
 
   #markRunning(task: TaskRecord, body: ReportBody): void {
+    // A late Running for a task whose lease expired (re-queued, not yet re-leased) is
+    // accepted, as on the gateway; the task must then leave the queue or it would run twice.
+    this.#ready.delete(task);
     task.status = 'Running';
     if (body.worker_id) task.workerId = body.worker_id;
     // Gateway behaviour kept on purpose: no lease means lease expiry never re-queues it.
@@ -294,6 +297,7 @@ export class ControlPlane {
 
   #markCompleted(job: JobRecord, task: TaskRecord, body: ReportBody): void {
     this.#dropLease(task);
+    this.#ready.delete(task);
     task.status = 'Completed';
     task.error = '';
     task.outputUri = body.output_artifact_uri ?? '';
