@@ -12,6 +12,7 @@
  */
 import type { ConsolaInstance } from 'consola';
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { listCachedModels } from '../actors/modelInventory.js';
 import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../actors/controlPlaneClient.js';
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
@@ -99,7 +100,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const pool = new TaskPool(config, {
     onLog: (message) => taskLog[message.level](message.message, { ...taskKeyFields(message.key), ...message.fields }),
   });
-  const realEffects = createRealEffects({ config, api, reporter, pool, logger, listModels: async () => [] });
+  const realEffects = createRealEffects({ config, api, reporter, pool, logger, listModels: () => listCachedModels(config.modelCacheDir) });
   const composed: WorkerEffects = {
     ...realEffects,
     // A heartbeat that got through means the control plane answers again: retry waiting reports now.
@@ -154,7 +155,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       complete: () => void finish(actor.getSnapshot().output ?? { status: 'stopped', error: '' }),
       // Machines route every child error; anything reaching here is a bug: fail, don't crash.
       error: (error) => {
-        logger.error('supervisor crashed', error);
+        logger.withTag('supervisor').error('supervisor crashed', error);
         void finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
       },
     });
