@@ -8,13 +8,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlaneServer } from '../control-plane/httpServer.js';
+import { createInspection } from '../inspector/createInspection.js';
+import { startWorkerHttpServer } from '../runtime/httpServer.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker } from '../runtime/createWorker.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { parseArgs } from './args.js';
 import { demoJob } from './demoJob.js';
 
-const HELP = `Usage: splai-worker demo [--keep] [--port N] [--artifact-root DIR] [--log-level LEVEL]
+const HELP = `Usage: splai-worker demo [--keep] [--inspect[=stately]] [--port N] [--artifact-root DIR] [--log-level LEVEL]
 
 Starts a development control plane on 127.0.0.1 and a worker against it,
 submits a demo job (retrieval, embedding, a sandboxed command when a sandbox
@@ -22,6 +24,10 @@ is available, and an aggregation that depends on them), prints progress and
 results, and exits 0 when the job completed.
 
   --keep               keep the control plane and the worker running afterwards
+  --inspect            serve the state inspector (offline page) and print its URL;
+                       the job starts once the page is open (or after 60 s), and
+                       the demo keeps running afterwards (implies --keep)
+  --inspect=stately    the same through the hosted Stately inspector (needs internet)
   --port N             control-plane port (default: a free one)
   --artifact-root DIR  where outputs go (default: a new temp dir)
   --log-level LEVEL    worker log level (default warn)
@@ -45,9 +51,16 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   out(`artifacts      ${artifactRoot}`);
 
   const logger = createLogger({ level: logLevel as 'warn', format: 'auto' });
+  const inspectFlag = flags.get('inspect');
+  // The demo worker has no secrets; nothing to redact beyond the usual key names.
+  const inspection = createInspection({ setting: inspectFlag === true ? 'builtin' : (inspectFlag ?? 'off'), secrets: [] });
+  const inspectorHttp = inspection.mode === 'off' ? undefined : await startWorkerHttpServer('127.0.0.1:0');
+  const inspectorUrl = inspectorHttp === undefined ? undefined : inspection.mount(inspectorHttp);
+  if (inspectorUrl !== undefined) out(`inspector      ${inspectorUrl}`);
   const worker = createWorker({
     config: { controlPlaneUrl: server.url, workerId: 'demo-worker', artifactRoot, maxParallelTasks: 2, pollMillis: 250, httpAddr: 'off' },
     logger,
+    ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
   const started = performance.now();
   const elapsed = () => `+${((performance.now() - started) / 1000).toFixed(2)}s`.padStart(7);
@@ -63,6 +76,11 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   });
   worker.start();
 
+  if (inspectorUrl !== undefined) {
+    // Give the newcomer time to open the page: the actors only move while the job runs.
+    out(`open ${inspectorUrl} to watch; the job starts when the page is open`);
+    await Promise.race([inspection.waitForViewer(), new Promise((resolve) => setTimeout(resolve, 60_000).unref())]);
+  }
   const job = demoJob({ withSandbox: sandbox.refusal === undefined });
   server.controlPlane.submitJob(job);
   out(`${elapsed()}  submitted   job ${job.job_id} with ${job.tasks.length} tasks`);
@@ -80,14 +98,16 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     }
   }
 
-  if (flags.has('keep')) {
-    out(`\nstill serving at ${server.url}; Ctrl-C to stop`);
+  if (flags.has('keep') || inspectorUrl !== undefined) {
+    out(`\nstill serving at ${server.url}${inspectorUrl === undefined ? '' : ` (inspector ${inspectorUrl})`}; Ctrl-C to stop`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
   }
   await worker.stop();
+  inspection.close();
+  await inspectorHttp?.close();
   await server.close();
   return final?.status === 'Completed' ? 0 : 1;
 }

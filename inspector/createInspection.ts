@@ -69,7 +69,7 @@ export function createInspection(options: InspectionOptions): Inspection {
               clearInterval(timer);
               resolve();
             }
-          }, 200);
+          }, 200).unref();
         })),
       close: () => bridge.close(),
     };
