@@ -44,8 +44,11 @@ function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): s
     `cd ${w}`,
     'unset OLDPWD',
     // An empty bounding set means the command gets no capability even as uid 0,
-    // so it cannot remount /usr read-write or leave its namespaces.
-    `exec ${quote(setpriv)} --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"`,
+    // so it cannot remount /usr read-write or leave its namespaces. Not exec'd:
+    // this shell stays PID 1 (as bwrap's init does), because the kernel shields
+    // a namespace's init from signals such as SIGXCPU that must end the command.
+    `${quote(setpriv)} --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"`,
+    'exit $?',
   );
   return lines.join('\n');
 }
