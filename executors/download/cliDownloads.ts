@@ -5,13 +5,9 @@
  * `http.extraHeader` through GIT_CONFIG_* variables, so it never shows in `ps`.
  */
 import type { ExecutorContext } from '../types.js';
+import type { DownloadWay } from './downloadWay.js';
 import { hubEndpoint } from './hubEndpoint.js';
 import { runCommand } from './runCommand.js';
-
-export interface CliDownload {
-  readonly name: string;
-  readonly run: (context: ExecutorContext, model: string, into: string) => Promise<void>;
-}
 
 function childEnv(context: ExecutorContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', HF_HUB_DISABLE_PROGRESS_BARS: '1' };
@@ -20,7 +16,7 @@ function childEnv(context: ExecutorContext): NodeJS.ProcessEnv {
   return env;
 }
 
-export const cliDownloads: readonly CliDownload[] = [
+export const cliDownloads: readonly DownloadWay[] = [
   {
     name: 'hf',
     run: (context, model, into) => runCommand(context, { command: 'hf', args: ['download', model, '--local-dir', into], env: childEnv(context) }),

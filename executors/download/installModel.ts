@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { oneLine, TaskError } from '../TaskError.js';
 import type { ExecutorContext } from '../types.js';
 import { cliDownloads } from './cliDownloads.js';
+import type { DownloadWay } from './downloadWay.js';
 import { hubDownload } from './hubDownload.js';
 import { isNonEmptyDir } from './isNonEmptyDir.js';
 import { acquireModelLock } from './modelLock.js';
@@ -70,14 +71,16 @@ async function download(context: ExecutorContext, target: ModelTarget): Promise<
   }
 }
 
+/** The native hub library first, then the reference worker's CLIs in its order. */
+const DOWNLOAD_WAYS: readonly DownloadWay[] = [{ name: 'hub', run: async (context, model, into) => void (await hubDownload(context, model, into)) }, ...cliDownloads];
+
 /** Try each way until one leaves a non-empty directory; the temp dir is emptied between tries. */
 async function fillTemp(context: ExecutorContext, target: ModelTarget, temp: string): Promise<void> {
-  const ways = [{ name: 'hub', run: async () => void (await hubDownload(context, target.model, temp)) }, ...cliDownloads.map((way) => ({ name: way.name, run: () => way.run(context, target.model, temp) }))];
   const failures: string[] = [];
-  for (const way of ways) {
+  for (const way of DOWNLOAD_WAYS) {
     context.signal.throwIfAborted();
     try {
-      await way.run();
+      await way.run(context, target.model, temp);
       if (await isNonEmptyDir(temp)) {
         context.log('info', `downloaded ${target.model} with ${way.name}`);
         return;
