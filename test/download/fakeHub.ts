@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeHubOptions {
   /** model -> (path -> content). */
   readonly models: Record<string, Record<string, string | Buffer>>;
+  /** Redirect file downloads (302) to this origin, as the Hub does to its CDN. */
+  readonly redirectFilesTo?: string;
   /** Requests that match no route: 404 by default; a git server for the git fallback. */
   readonly fallback?: (request: IncomingMessage, response: ServerResponse) => void;
 }
@@ -50,6 +52,10 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       return;
     }
     const content = resolve?.[1] === undefined || resolve[2] === undefined ? undefined : options.models[resolve[1]]?.[decodeURIComponent(resolve[2])];
+    if (resolve !== null && content !== undefined && options.redirectFilesTo !== undefined) {
+      response.writeHead(302, { Location: `${options.redirectFilesTo}${url.pathname}` }).end();
+      return;
+    }
     if (resolve !== null && content !== undefined) {
       const body = Buffer.from(content);
       const etag = `"${sha1(content)}"`;

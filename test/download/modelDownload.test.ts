@@ -87,6 +87,18 @@ describe('model_download with the hub library', () => {
     expect(JSON.stringify(context.logs)).not.toContain('hf_secret_token');
   });
 
+  it('follows redirects to a CDN without sending it the token', async () => {
+    const cdn = await hub();
+    const redirecting = await hub({ models: { [MODEL]: FILES }, redirectFilesTo: cdn.url });
+    const { cache, make } = await setup({ hub: redirecting, config: { hfToken: 'hf_secret_token' } });
+    await expect(execute(make({ model: MODEL }))).resolves.toMatchObject({ model_installed_now: true });
+    await expectInstalledCopy(cache);
+    expect(cdn.downloads).toHaveLength(3);
+    expect(cdn.authorizations.length).toBeGreaterThan(0);
+    expect(cdn.authorizations.every((header) => header === undefined)).toBe(true);
+    expect(redirecting.authorizations.every((header) => header === 'Bearer hf_secret_token')).toBe(true);
+  });
+
   it('does nothing when the model is installed and only_if_missing (default)', async () => {
     const { server, make } = await setup();
     await execute(make({ model: MODEL }));
