@@ -241,10 +241,11 @@ export const inspectorScript = String.raw`(function () {
       (adj[cur] || []).forEach(function (n) { if (rankOf[n] === undefined) { rankOf[n] = rankOf[cur] + 1; queue.push(n); } });
     }
     var max = 0;
-    ids.forEach(function (id) { if (rankOf[id] !== undefined && rankOf[id] > max) max = rankOf[id]; });
+    node.states.forEach(function (c) { if (c.type !== 'final' && rankOf[c.id] !== undefined && rankOf[c.id] > max) max = rankOf[c.id]; });
     var cols = [];
     node.states.forEach(function (c) {
-      var r = rankOf[c.id] === undefined ? max + 1 : rankOf[c.id];
+      // Final states close the picture on the right; unreachable ones join them.
+      var r = c.type === 'final' || rankOf[c.id] === undefined ? max + 1 : rankOf[c.id];
       (cols[r] = cols[r] || []).push(c);
     });
     return cols.filter(function (c) { return c && c.length; });

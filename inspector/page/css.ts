@@ -10,7 +10,7 @@ header .state-badge { color: var(--ink); }
 .conn { margin-left: auto; padding: 2px 8px; border-radius: 10px; background: #555; }
 .conn.ok { background: var(--ok); }
 .conn.bad { background: var(--bad); }
-main { display: grid; grid-template-columns: minmax(260px, 1fr) minmax(480px, 2.4fr); grid-template-areas: "actors chart" "timeline timeline" "log log"; gap: 10px; padding: 10px; }
+main { display: grid; grid-template-columns: minmax(230px, 0.7fr) minmax(480px, 3fr); grid-template-areas: "actors chart" "timeline timeline" "log log"; gap: 10px; padding: 10px; }
 #actors-panel { grid-area: actors; } #chart-panel { grid-area: chart; } #timeline-panel { grid-area: timeline; } #log-panel { grid-area: log; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 0; }
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 4px 0 8px; }
@@ -46,8 +46,8 @@ h3 { font-size: 12px; color: var(--muted); margin: 10px 0 4px; }
 .tag { font-size: 10px; color: var(--muted); }
 .invoke, .note { font-size: 10.5px; color: var(--muted); white-space: nowrap; }
 .invoke { color: #7c3aed; }
-.substates { display: flex; gap: 110px; align-items: flex-start; padding: 10px 6px 4px 16px; }
-.rank { display: flex; flex-direction: column; gap: 44px; }
+.substates { display: flex; gap: 72px; align-items: flex-start; padding: 10px 6px 4px 16px; }
+.rank { display: flex; flex-direction: column; align-items: flex-start; gap: 44px; }
 .context { max-height: 240px; overflow: auto; background: #f8fafc; border: 1px solid var(--line); padding: 6px; margin: 0; font-size: 11.5px; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
