@@ -75,6 +75,9 @@ function parseValue(key: ConfigKey, text: string, origin: string): unknown {
 function finish(config: WorkerConfig): WorkerConfig {
   if (config.workerId === '') throw new ConfigError('invalid SPLAI_WORKER_ID: expected a non-empty id');
   if (config.controlPlaneUrl === '') throw new ConfigError('invalid SPLAI_CONTROL_PLANE_URL: expected an http:// or https:// URL');
+  if (config.artifactBackend === 'minio' && config.minioEndpoint === '') {
+    throw new ConfigError('invalid SPLAI_MINIO_ENDPOINT: required when SPLAI_ARTIFACT_BACKEND=minio (host:port or URL)');
+  }
   if (config.modelCacheDir === '') config.modelCacheDir = join(config.artifactRoot, 'models');
   if (config.stateDir === '') config.stateDir = join(config.artifactRoot, '.state', config.workerId.replace(/[^A-Za-z0-9._-]/g, '_'));
   return config;

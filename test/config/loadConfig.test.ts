@@ -100,6 +100,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: array })).toThrow(/must hold a JSON object/);
   });
 
+  it('refuses the minio backend without an endpoint, at start rather than on every task', () => {
+    expect(() => loadConfig({ env: { SPLAI_ARTIFACT_BACKEND: 'minio' } })).toThrow(/SPLAI_MINIO_ENDPOINT: required when SPLAI_ARTIFACT_BACKEND=minio/);
+    expect(loadConfig({ env: { SPLAI_ARTIFACT_BACKEND: 'minio', SPLAI_MINIO_ENDPOINT: '127.0.0.1:9000' } }).artifactBackend).toBe('minio');
+  });
+
   it('derives the model cache and state dir from the artifact root', () => {
     const config = resolveConfig({ artifactRoot: '/data/a', workerId: 'gpu box/1' });
     expect(config.modelCacheDir).toBe('/data/a/models');

@@ -101,9 +101,10 @@ describe('S3ArtifactStore', () => {
     await expect(store.write('..', 'x', { v: 1 })).rejects.toThrow(/unsafe job id/);
   });
 
-  it('refuses minio without an endpoint', async () => {
-    const { config } = await setup({ minioEndpoint: '' });
-    await expect(createArtifactStore(config)).rejects.toThrow('SPLAI_MINIO_ENDPOINT is required when SPLAI_ARTIFACT_BACKEND=minio');
+  it('refuses minio without an endpoint (the config loader refuses it first; the store still checks)', async () => {
+    const { config } = await setup();
+    await expect(createArtifactStore({ ...config, minioEndpoint: '' })).rejects.toThrow('SPLAI_MINIO_ENDPOINT is required when SPLAI_ARTIFACT_BACKEND=minio');
+    expect(() => resolveConfig({ artifactBackend: 'minio', minioEndpoint: '' })).toThrow(/SPLAI_MINIO_ENDPOINT: required/);
   });
 
   it('builds endpoint URLs as the reference (host:port + SSL flag) or from a URL', () => {
