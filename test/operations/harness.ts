@@ -38,7 +38,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const controlPlane = await startControlPlaneServer({ port: 0, ...(options.tokens === undefined ? {} : { tokens: options.tokens }) });
+  const controlPlane = await startControlPlaneServer({ port: 0, heartbeatIntervalSeconds: 0.2, ...(options.tokens === undefined ? {} : { tokens: options.tokens }) });
   const artifactRoot = await mkdtemp(join(tmpdir(), 'splai-ops-'));
   const metrics = new WorkerMetrics();
   const worker = createWorker({
