@@ -3,7 +3,9 @@
  * worker, read from the supervisor snapshot. Settings are never included, so no
  * secret can leak through it.
  */
+import { secretValues } from '../config/load.js';
 import type { SplaiWorker } from './createWorker.js';
+import { redact } from './logger.js';
 import type { ControlPlaneCallStats } from '../telemetry/callStats.js';
 import { isReadyState } from '../telemetry/metrics.js';
 
@@ -75,6 +77,6 @@ export function workerStatus(worker: Pick<SplaiWorker, 'actor' | 'reporter' | 'c
     reports_pending: worker.reporter.pending,
     sandbox_level: sources.sandboxLevel,
     uptime_seconds: Math.round((Date.now() - sources.startedAt) / 1000),
-    ...(context.error === '' ? {} : { error: context.error }),
+    ...(context.error === '' ? {} : { error: redact(context.error, secretValues(worker.config)) }),
   };
 }

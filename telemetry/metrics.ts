@@ -62,7 +62,7 @@ export class WorkerMetrics {
   /** Control-plane call counts and last success times (also read by `/status`). */
   readonly calls = new ControlPlaneCallStats();
 
-  private readonly executed = new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker finished (any outcome), by task type.', labelNames: ['type'], registers: [this.registry] });
+  private readonly executed = new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker ran to a final report (Completed or Failed), by task type.', labelNames: ['type'], registers: [this.registry] });
   private readonly failures = new Counter({ name: 'worker_task_failures_total', help: 'Tasks reported Failed, by task type.', labelNames: ['type'], registers: [this.registry] });
   private readonly durationMs = new Histogram({ name: 'worker_task_duration_ms', help: 'Task duration in milliseconds, from assignment to final report queued, by task type.', labelNames: ['type'], buckets: MS_BUCKETS, registers: [this.registry] });
   private readonly byStatus = new Counter({ name: 'worker_tasks_total', help: 'Finished tasks by type and status (Completed, Failed, Abandoned).', labelNames: ['type', 'status'], registers: [this.registry] });
@@ -249,7 +249,8 @@ export class WorkerMetrics {
   recordTask(entry: Pick<TaskEntry, 'type'>, status: TaskMetricStatus, durationMillis: number): void {
     const type = entry.type;
     const millis = Math.max(0, durationMillis);
-    this.executed.inc({ type });
+    // Abandoned tasks never ran (the control plane no longer wanted them).
+    if (status !== 'Abandoned') this.executed.inc({ type });
     if (status === 'Failed') this.failures.inc({ type });
     this.byStatus.inc({ type, status });
     this.durationMs.observe({ type }, millis);
