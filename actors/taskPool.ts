@@ -36,6 +36,12 @@ export class TaskPool {
   private readonly pool: Tinypool;
   private readonly channel: BroadcastChannel;
   private readonly children = new Map<string, Set<number>>();
+  /**
+   * Tasks already finished and reaped. A thread terminated right after it
+   * spawned a child may have its `child` message arrive after that; such a late
+   * child is killed on arrival instead of being kept until destroy().
+   */
+  private readonly finished = new Set<string>();
   private sequence = 0;
 
   constructor(config: WorkerConfig, private readonly options: TaskPoolOptions = {}) {
@@ -97,6 +103,10 @@ export class TaskPool {
   private onThreadMessage(message: ThreadToMain): void {
     if (message.type === 'log') this.options.onLog?.(message);
     else if (message.type === 'child') {
+      if (this.finished.has(message.key)) {
+        killProcessTree(message.pid);
+        return;
+      }
       let pids = this.children.get(message.key);
       if (pids === undefined) this.children.set(message.key, (pids = new Set()));
       pids.add(message.pid);
@@ -107,6 +117,9 @@ export class TaskPool {
   private reapChildren(key: string): void {
     const pids = this.children.get(key);
     this.children.delete(key);
+    this.finished.add(key);
+    // Late messages arrive within moments; forget the key after that.
+    setTimeout(() => this.finished.delete(key), 60_000).unref();
     for (const pid of pids ?? []) killProcessTree(pid);
   }
 }

@@ -16,11 +16,17 @@ export interface IsolationSpec {
 /**
  * `bwrap` arguments: every namespace unshared (network: loopback only; pid: bwrap
  * is init and the namespace dies with it), all capabilities dropped even when the
- * worker is root, a new session (no terminal injection), and death with the
- * worker thread that started it. fd 3 receives bwrap's info JSON (pid namespace).
+ * worker is root, and death with the process that started it. fd 3 receives
+ * bwrap's info JSON (pid namespace).
+ *
+ * No `--new-session`: the runner already starts bwrap in a session of its own
+ * without a terminal (so there is no TIOCSTI to fear), and keeping the
+ * namespace's init in the launcher's process group means a plain group kill
+ * from the main thread (actors/taskPool.ts) takes the whole namespace down,
+ * even when the thread that ran the task is gone.
  */
 export function bwrapArgs(spec: IsolationSpec): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'splai-sandbox', '--ro-bind', '/usr', '/usr'];
+  const args = ['--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '--hostname', 'splai-sandbox', '--ro-bind', '/usr', '/usr'];
   for (const dir of topDirs()) {
     if ('symlink' in dir) args.push('--symlink', dir.symlink, `/${dir.name}`);
     else args.push('--ro-bind', dir.bind, `/${dir.name}`);

@@ -5,8 +5,9 @@
  * handled; when neither can be written (no delegation, read-only /sys) the
  * sandbox runs without them and says so (see SandboxSupport.enforcement).
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 export interface CgroupSupport {
   readonly version: 'v2' | 'v1' | 'none';
@@ -213,5 +214,43 @@ export class CommandCgroups {
       }
     }
     return all;
+  }
+}
+
+/** Prefix of every sandbox group name: `splai-<worker pid>-<thread id>-<random>`. */
+export const GROUP_PREFIX = 'splai-';
+
+/** The owner part of this thread's group names. */
+export function groupOwner(): string {
+  return `${process.pid}-${threadId}`;
+}
+
+/**
+ * Remove groups left by runs that never got to clean up: a worker that was
+ * killed, or a run of this thread that was cut short. Groups of dead workers,
+ * and this thread's groups not in `active`, are tried; other live threads'
+ * groups are left alone (one of them may be about to be joined). rmdir refuses
+ * a group that still has processes, so a busy group is never torn down.
+ */
+export function sweepStaleCgroups(support: CgroupSupport, active: ReadonlySet<string>): void {
+  const mine = `${GROUP_PREFIX}${groupOwner()}-`;
+  for (const parent of new Set([support.pidsParent, support.memoryParent])) {
+    if (parent === undefined) continue;
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((name) => name.startsWith(GROUP_PREFIX));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const owner = Number(name.split('-')[1]);
+      const stale = name.startsWith(mine) ? !active.has(name) : owner !== process.pid && !existsSync(`/proc/${owner}`);
+      if (!stale) continue;
+      try {
+        rmdirSync(join(parent, name));
+      } catch {
+        // still busy; next time
+      }
+    }
   }
 }

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bwrapArgs, type IsolationSpec } from './bwrapArgs.js';
 import { CappedCapture } from './CappedCapture.js';
-import { CommandCgroups } from './cgroups.js';
+import { CommandCgroups, GROUP_PREFIX, groupOwner, sweepStaleCgroups } from './cgroups.js';
 import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
 import type { SandboxLimits } from './limits.js';
 import { processesInNamespace, signalNamespace } from './pidNamespace.js';
@@ -56,6 +56,9 @@ export interface SandboxResult {
   readonly leftovers: number;
 }
 
+/** This thread's groups of runs in progress (each thread has its own copy of this module). */
+const activeGroups = new Set<string>();
+
 /** Joins the cgroups named before `--`, then execs the rest: the command starts inside them. */
 const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
@@ -84,6 +87,10 @@ function launcherArgv(options: SandboxRunOptions, rootMount: string | undefined,
     ];
   }
   if (cgroups !== undefined) argv = ['/bin/sh', '-c', JOIN_CGROUPS, 'splai-sandbox-join', ...cgroups.procsFiles, '--', ...argv];
+  // First thing after fork: die with the thread that spawned us. The signal is
+  // kept across the execs above, so the launcher (bwrap, unshare or the shell)
+  // dies with the worker, or with its pool thread when that is terminated.
+  if (support.tools.setpriv !== undefined) argv = [support.tools.setpriv, '--pdeathsig', 'KILL', '--', ...argv];
   return argv;
 }
 
@@ -93,7 +100,16 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
   if (support.refusal !== undefined) throw new Error(`sandbox unavailable: ${support.refusal}`);
   signal.throwIfAborted();
   const graceMillis = options.graceMillis ?? 500;
-  const cgroups = CommandCgroups.create(support.cgroups, `splai-${process.pid}-${randomBytes(6).toString('hex')}`, limits);
+  sweepStaleCgroups(support.cgroups, activeGroups);
+  const groupName = `${GROUP_PREFIX}${groupOwner()}-${randomBytes(6).toString('hex')}`;
+  activeGroups.add(groupName);
+  let cgroups: CommandCgroups | undefined;
+  try {
+    cgroups = CommandCgroups.create(support.cgroups, groupName, limits);
+  } catch (error) {
+    activeGroups.delete(groupName);
+    throw error;
+  }
   const rootMount = support.level === 'unshare' ? mkdtempSync(join(tmpdir(), 'splai-root-')) : undefined;
   try {
     const [program, ...args] = launcherArgv(options, rootMount, cgroups);
@@ -194,6 +210,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     };
   } finally {
     cgroups?.remove();
+    activeGroups.delete(groupName);
     if (rootMount !== undefined) {
       try {
         rmdirSync(rootMount);

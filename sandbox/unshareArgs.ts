@@ -60,17 +60,14 @@ export interface UnshareTools {
 }
 
 /**
- * Full argv (program first). `setpriv --pdeathsig` makes unshare die with the
- * worker thread; `--kill-child` then kills the namespace's init, and with it
- * every process in the namespace. `rootMount` is an empty host directory used
- * as the mount point of the new root (only inside the private mount namespace).
+ * Full argv (program first). When unshare dies (killed, or by the parent-death
+ * signal the runner arms), `--kill-child` kills the namespace's init, and with
+ * it every process in the namespace. `rootMount` is an empty host directory
+ * used as the mount point of the new root (only inside the private mount
+ * namespace).
  */
 export function unshareArgv(spec: IsolationSpec, tools: UnshareTools, rootMount: string, mapRoot: boolean): string[] {
   return [
-    tools.setpriv,
-    '--pdeathsig',
-    'KILL',
-    '--',
     tools.unshare,
     ...(mapRoot ? ['--user', '--map-root-user'] : []),
     '--mount',
