@@ -4,21 +4,41 @@ import { dirname } from 'node:path';
 
 /**
  * Write a file so that readers see either nothing or the whole content: write a
- * temp file beside it, fsync, rename over the target. A crash mid-write leaves
- * only a `.tmp-*` file, never a half `output.json`.
+ * temp file beside it, fsync, rename over the target, fsync the directory (so
+ * the rename itself survives a power cut). A crash mid-write leaves only a
+ * `.tmp-*` file, never a half `output.json`; a failed write removes its temp file.
  */
 export async function atomicWrite(path: string, content: string | Uint8Array, options: { fsync?: boolean } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  const fsync = options.fsync ?? true;
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
   const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const handle = await open(temp, 'w', 0o644);
+  // 'wx': never write through a file (or symlink) someone placed at the temp name.
+  const handle = await open(temp, 'wx', 0o644);
   try {
-    await handle.writeFile(content);
-    if (options.fsync ?? true) await handle.sync();
+    try {
+      await handle.writeFile(content);
+      if (fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
   } catch (error) {
-    await handle.close();
     await rm(temp, { force: true });
     throw error;
   }
-  await handle.close();
-  await rename(temp, path);
+  if (fsync) await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the data itself is synced.
+  }
 }

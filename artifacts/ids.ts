@@ -18,8 +18,23 @@ export function idProblem(id: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Job ids name directories right under the artifact root, beside the worker's
+ * own: the sandboxes' work dirs, the default model cache and state dir. A job
+ * must not be able to write its outputs into those.
+ */
+export const RESERVED_JOB_IDS: readonly string[] = ['sandboxes', 'models'];
+
+/** Why `id` cannot be a job id (a first path segment under the root), or undefined. */
+export function jobIdProblem(id: string): string | undefined {
+  const problem = idProblem(id);
+  if (problem !== undefined) return problem;
+  if (RESERVED_JOB_IDS.includes(id) || id.startsWith('.')) return 'is reserved for the worker\'s own files';
+  return undefined;
+}
+
 /** Throw a TaskError (so the task is reported Failed) when an id is unsafe. */
 export function assertSafeId(kind: 'job id' | 'task id', id: string): void {
-  const problem = idProblem(id);
+  const problem = kind === 'job id' ? jobIdProblem(id) : idProblem(id);
   if (problem !== undefined) throw new TaskError(`unsafe ${kind} ${JSON.stringify(id.slice(0, 80))}: ${problem}`);
 }
