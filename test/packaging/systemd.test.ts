@@ -2,7 +2,9 @@
  * The systemd unit: hardened, but not in the ways that would break bubblewrap
  * (user namespaces) or the per-command cgroup limits; stops by draining.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { definitions } from '../../config/definitions.js';
@@ -52,5 +54,19 @@ describe('systemd unit', () => {
     expect(one('ExecStart')).toBe('/usr/local/bin/splai-worker run');
     expect(one('EnvironmentFile')).toBe('-/etc/splai-worker/splai-worker.env');
     expect(section('Install').get('WantedBy')).toEqual(['multi-user.target']);
+  });
+
+  it('passes systemd-analyze verify where systemd is installed (the CI image has it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splai-unit-'));
+    try {
+      // verify checks that ExecStart exists: point it at a binary that does.
+      writeFileSync(join(dir, 'splai-worker.service'), unit.replace(/^ExecStart=.*$/m, 'ExecStart=/bin/true run'));
+      const result = spawnSync('systemd-analyze', ['verify', join(dir, 'splai-worker.service')], { encoding: 'utf8', timeout: 30_000 });
+      if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return; // no systemd on this host: the checks above still hold
+      expect(result.stderr.trim()).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
