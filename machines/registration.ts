@@ -13,7 +13,18 @@ export type RegistrationOutput =
   | { readonly type: 'ok'; readonly heartbeatIntervalSeconds: number | undefined }
   | { readonly type: 'error'; readonly error: string };
 
+export interface RegistrationInput {
+  /**
+   * Wait this long before the first attempt. The supervisor passes what is left
+   * of one heartbeat interval since the last accepted registration, so a gateway
+   * (or proxy) that answers 404 to every poll cannot turn the worker into a
+   * register/poll busy loop.
+   */
+  readonly pauseMillis?: number;
+}
+
 export interface RegistrationContext {
+  pauseMillis: number;
   attempt: number;
   lastError: string;
   reply: RegisterResponse | undefined;
@@ -25,6 +36,7 @@ export const REGISTRATION_BACKOFF = { baseMillis: 500, maxMillis: 30_000 };
 export const registrationMachine = setup({
   types: {
     context: {} as RegistrationContext,
+    input: {} as RegistrationInput | undefined,
     output: {} as RegistrationOutput,
   },
   actors: {
@@ -40,12 +52,17 @@ export const registrationMachine = setup({
   },
   delays: {
     retryDelay: ({ context }) => backoffDelay(REGISTRATION_BACKOFF, context.attempt),
+    pause: ({ context }) => context.pauseMillis,
   },
 }).createMachine({
   id: 'registration',
-  initial: 'attempting',
-  context: { attempt: 0, lastError: '', reply: undefined },
+  initial: 'starting',
+  context: ({ input }) => ({ pauseMillis: Math.max(0, input?.pauseMillis ?? 0), attempt: 0, lastError: '', reply: undefined }),
   states: {
+    starting: {
+      always: [{ guard: ({ context }) => context.pauseMillis > 0, target: 'pausing' }, { target: 'attempting' }],
+    },
+    pausing: { after: { pause: 'attempting' } },
     attempting: {
       entry: assign({ attempt: ({ context }) => context.attempt + 1 }),
       invoke: {

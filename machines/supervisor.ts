@@ -55,6 +55,8 @@ export interface SupervisorContext extends SupervisorInput {
   /** What the heartbeat announces; `draining` from the drain on, whatever the health monitor says. */
   health: WorkerHealth;
   registrations: number;
+  /** When the last registration was accepted (ms since epoch; 0: never). */
+  lastRegisteredAt: number;
   completed: number;
   failed: number;
   error: string;
@@ -244,6 +246,7 @@ export const supervisorMachine = setup({
     pollerRunning: false,
     health: 'healthy',
     registrations: 0,
+    lastRegisteredAt: 0,
     completed: 0,
     failed: 0,
     error: '',
@@ -269,6 +272,8 @@ export const supervisorMachine = setup({
       invoke: {
         id: 'registration',
         src: 'registration',
+        // At most one registration per heartbeat interval (see RegistrationInput).
+        input: ({ context }) => ({ pauseMillis: context.lastRegisteredAt + context.heartbeatIntervalMillis - Date.now() }),
         onDone: [
           {
             guard: ({ event }) => event.output.type === 'ok',
@@ -280,6 +285,7 @@ export const supervisorMachine = setup({
                     ? event.output.heartbeatIntervalSeconds * 1000
                     : context.heartbeatMillis,
                 registrations: ({ context }) => context.registrations + 1,
+                lastRegisteredAt: () => Date.now(),
               }),
               { type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('info', 'registered', { heartbeat_interval_ms: context.heartbeatIntervalMillis, registrations: context.registrations }) },
               'startLoops',
