@@ -32,7 +32,10 @@ export function bwrapArgs(spec: IsolationSpec): string[] {
     else args.push('--ro-bind', dir.bind, `/${dir.name}`);
   }
   for (const entry of etcEntries()) args.push('--ro-bind-try', entry, entry);
-  args.push('--proc', '/proc', '--dev', '/dev');
+  // bwrap covers /proc/sys only when it is writable as a directory, which it never
+  // is; its files are writable by uid 0 even without capabilities (vm.*,
+  // kernel.core_pattern: a host escape). A read-only bind closes that.
+  args.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(spec.tmpMb * 2 ** 20), '--tmpfs', '/tmp');
   args.push('--bind', spec.workDir, spec.workDir);
   args.push('--remount-ro', '/', '--chdir', spec.workDir, '--info-fd', '3', '--', ...spec.argv);

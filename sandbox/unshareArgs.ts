@@ -36,6 +36,10 @@ function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): s
     `mkdir -p "$R"${w}`,
     `mount --bind ${w} "$R"${w}`,
     'mount -t proc -o nosuid,nodev,noexec proc "$R/proc"',
+    // Files here are writable by uid 0 even without capabilities (sysctls such as
+    // kernel.core_pattern, sysrq): make them read-only, as bwrap does for /proc.
+    'echo splai-sandbox > "$R/proc/sys/kernel/hostname"',
+    'for p in sys sysrq-trigger irq bus; do if [ -e "$R/proc/$p" ]; then mount --bind "$R/proc/$p" "$R/proc/$p"; mount -o remount,bind,ro "$R/proc/$p"; fi; done',
     'cd "$R"',
     `${quote(pivotRoot)} . .old`,
     'umount -l /.old',

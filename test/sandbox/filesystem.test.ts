@@ -27,6 +27,15 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
     expect(existsSync('/usr/bin/splai-probe')).toBe(false);
   });
 
+  it('cannot change kernel settings through /proc/sys, even as uid 0', async () => {
+    // Writing back the current value: harmless should the protection ever fail.
+    for (const setting of ['vm/swappiness', 'kernel/core_pattern']) {
+      await expect(runTool(dirs.make(), level, `cat /proc/sys/${setting} > /proc/sys/${setting}`), setting).rejects.toThrow(/Read-only file system/);
+    }
+    const output = await runTool(dirs.make(), level, 'cat /proc/sys/kernel/hostname');
+    expect(output['stdout']).toBe('splai-sandbox\n');
+  });
+
   it("cannot write to the host's home", async () => {
     const target = join(homedir(), `splai-sandbox-probe-${process.pid}-${level}`);
     try {
