@@ -43,6 +43,8 @@ export interface MatrixRow {
   crashes: number;
   /** (task, attempt) pairs this worker executed more than once (its own logs): must be 0. */
   ranTwice: number;
+  /** Health values seen in heartbeats. */
+  health: string;
   seconds: number;
   note: string;
 }
@@ -57,10 +59,15 @@ export class Ledger {
   staleReports = 0;
   registrations = 0;
   readonly registeredAt: number[] = [];
+  /** Every health value the worker's heartbeats announced. */
+  readonly healths = new Set<string>();
 
   constructor(cp: ControlPlane) {
     cp.subscribe((event) => {
-      if (event.type === 'worker.registered') {
+      if (event.type === 'worker.heartbeat') {
+        const health = cp.worker(event.workerId)?.health;
+        if (health !== undefined) this.healths.add(health);
+      } else if (event.type === 'worker.registered') {
         this.registrations++;
         this.registeredAt.push(Date.now());
       }
@@ -205,6 +212,7 @@ export class Scenario {
       daemonStarts: this.daemons.length,
       crashes: this.daemons.filter((d) => d.crashed).length,
       ranTwice: this.ranTwice(),
+      health: [...this.ledger.healths].sort().join(' '),
       seconds: Math.round((Date.now() - this.started) / 100) / 10,
       note: this.note,
     };
