@@ -81,8 +81,13 @@ serve({
     await api.register({ worker_id: p.workerId, cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' });
     return referencePolicy(api, p.workerId, p);
   },
-  'worker.start': async (p: { config: Partial<WorkerConfig> }) => {
-    worker = createWorker({ config: p.config, instrument: { effects: (effects) => observeEffects(effects, observer) } });
+  'worker.start': async (p: { config: Partial<WorkerConfig>; durable?: boolean }) => {
+    worker = createWorker({
+      config: p.config,
+      // durable: false runs without the outbox and journal (a diagnostic of their cost).
+      ...(p.durable === false ? { stateDir: false as const } : {}),
+      instrument: { effects: (effects) => observeEffects(effects, observer) },
+    });
     worker.start();
     return {};
   },

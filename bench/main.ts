@@ -124,7 +124,7 @@ async function main(): Promise<number> {
       const workerId = 'bench-worker';
       const agent = Agent.start(logFile('worker'));
       try {
-        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot } });
+        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0' });
         await timeline.registration(workerId);
         const pollMillis = resolveConfig({}).pollMillis;
 

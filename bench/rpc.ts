@@ -58,6 +58,9 @@ export class Agent {
   /** Fork bench/agent with its stderr (the worker's log lines) going to `logFile`. */
   static start(logFile: string, env: NodeJS.ProcessEnv = process.env): Agent {
     const { file, execArgv } = moduleArgs('bench/agent');
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each agent (and its threads) for `--cpu-prof` analysis.
+    const profileDir = process.env['BENCH_CPU_PROF'];
+    if (profileDir !== undefined && profileDir !== '') execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     const fd = openSync(logFile, 'a');
     try {
       const child = fork(file, [], { cwd: projectRoot, execArgv, env, stdio: ['ignore', fd, fd, 'ipc'] });

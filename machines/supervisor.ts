@@ -199,6 +199,9 @@ export const supervisorMachine = setup({
       if (failedHard) {
         enqueue({ type: 'log', params: logEntry('error', `task actor crashed: ${String((event as unknown as { error?: unknown }).error)}`, { job_id: entry.jobId, task_id: entry.taskId }) });
       }
+      // XState keeps a finished child in snapshot.children until it is stopped: without
+      // this, every task ever run stays there (a leak, and each spawn copies them all).
+      enqueue.stopChild(id);
       const recent = [...context.recent, entry.key];
       if (recent.length > RECENT_LIMIT) recent.splice(0, recent.length - RECENT_LIMIT);
       const inFlight = context.inFlight - 1;
