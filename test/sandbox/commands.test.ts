@@ -2,7 +2,7 @@
  * tool_execution output parity and failures, at each isolation level, through
  * the real executor and real processes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute } from '../../executors/toolExecution.js';
 import { requireLevel, runTool, tempDirs, toolContext } from './sandboxKit.js';
 
@@ -18,7 +18,7 @@ describe('without a command', () => {
 });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('runs echo hi: stdout, exit code, level, flags', async () => {
     const output = await runTool(dirs.make(), level, 'echo hi', { op: 'shell' });
@@ -57,7 +57,7 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
 describe('task inputs that set limits', () => {
   it('refuses a malformed timeout_seconds or _resource_memory', async () => {
     const root = dirs.make();
-    await expect(runTool(root, 'bwrap', 'true', { timeout_seconds: 'soon' })).rejects.toThrow(/timeout_seconds must be a positive number/);
-    await expect(runTool(root, 'bwrap', 'true', { _resource_memory: 'lots' })).rejects.toThrow(/_resource_memory must be a memory quantity/);
+    await expect(runTool(root, 'none', 'true', { timeout_seconds: 'soon' })).rejects.toThrow(/timeout_seconds must be a positive number/);
+    await expect(runTool(root, 'none', 'true', { _resource_memory: 'lots' })).rejects.toThrow(/_resource_memory must be a memory quantity/);
   });
 });

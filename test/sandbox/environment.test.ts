@@ -2,7 +2,7 @@
  * The command sees none of the worker's environment: only PATH, HOME, TMPDIR
  * and LANG, and no secret anywhere it could look (its own env, /proc).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireLevel, runTool, tempDirs } from './sandboxKit.js';
 
 const dirs = tempDirs();
@@ -30,7 +30,7 @@ afterAll(() => {
 });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('env holds PATH, HOME, TMPDIR and LANG only', async () => {
     const root = dirs.make();

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireLevel, runTool, tempDirs } from './sandboxKit.js';
 
 const dirs = tempDirs();
@@ -17,7 +17,7 @@ afterAll(() => {
 });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('cannot write to /etc or /usr', async () => {
     const root = dirs.make();

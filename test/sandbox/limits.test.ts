@@ -3,7 +3,7 @@
  * fork bomb, memory hog, CPU spinner, huge file, output flood, wall clock.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseMemoryBytes, resolveLimits } from '../../sandbox/limits.js';
 import { resolveConfig } from '../../config/load.js';
 import { eventually, processesMatching, requireLevel, runTool, tempDirs, uniqueSeconds } from './sandboxKit.js';
@@ -31,12 +31,12 @@ describe('limits from config and task inputs', () => {
 });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('contains a fork bomb and reports it Failed', async () => {
     // The bare bomb returns at once and its namespace dies with the shell, maybe
     // before it reaches the limit; the sleep keeps it alive long enough to hit it.
-    await expect(runTool(dirs.make(), level, `bash -c ':(){ :|:& };:'; sleep 2`, {}, { sandboxMaxProcesses: 32 })).rejects.toThrow(/^sandbox command failed: .*process limit of 32 reached/);
+    await expect(runTool(dirs.make(), level, `bash -c ':(){ :|:& };:'; sleep 1`, {}, { sandboxMaxProcesses: 32 })).rejects.toThrow(/^sandbox command failed: .*process limit of 32 reached/);
     // The host still forks.
     expect(spawnSync('/bin/true').status).toBe(0);
   });

@@ -5,7 +5,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireLevel, runTool, tempDirs } from './sandboxKit.js';
 
 const dirs = tempDirs();
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('cannot connect to a port open on the host loopback', async () => {
     // The same command reaches the port from the host: the cut is the sandbox, not the command.

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskPool } from '../../actors/taskPool.js';
 import { resolveConfig } from '../../config/load.js';
 import type { Assignment } from '../../protocol/schemas.js';
@@ -27,7 +27,7 @@ function pool(root: string, level: 'bwrap' | 'unshare', abortGraceMillis?: numbe
 const task = (command: string, ids = { job: 'job-pool', task: 'task-pool' }): Assignment => ({ job_id: ids.job, task_id: ids.task, type: 'tool_execution', inputs: { command }, attempt: 0, lease_id: '' });
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('runs a command in a thread and writes the artifact', async () => {
     const root = dirs.make();

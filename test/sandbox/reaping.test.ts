@@ -2,7 +2,7 @@
  * Nothing a command started outlives its task: daemons that setsid() or
  * double-fork out of the process group, and children of a task that is aborted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute } from '../../executors/toolExecution.js';
 import { eventually, processesMatching, requireLevel, runTool, tempDirs, toolContext, uniqueSeconds } from './sandboxKit.js';
 
@@ -10,7 +10,7 @@ const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
 
 describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
-  beforeAll(() => requireLevel(level));
+  beforeEach(() => requireLevel(level));
 
   it('kills a setsid daemon and a double-forked one when the command returns', async () => {
     const a = uniqueSeconds();
