@@ -15,6 +15,8 @@ export interface WorkerStatus {
   /** Supervisor state: registering, idle, busy, draining.<substate>, stopped, failed. */
   readonly state: string;
   readonly ready: boolean;
+  /** What the heartbeats announce: healthy, degraded or draining. */
+  readonly health: string;
   readonly slots: { readonly max: number; readonly free: number };
   readonly in_flight: readonly {
     readonly job_id: string;
@@ -62,6 +64,7 @@ export function workerStatus(worker: Pick<SplaiWorker, 'actor' | 'reporter' | 'c
     version: sources.version,
     state: stateName(snapshot.value),
     ready: snapshot.status === 'active' && isReadyState(snapshot.value),
+    health: context.health,
     slots: { max: context.maxParallelTasks, free: Math.max(0, context.maxParallelTasks - context.inFlight) },
     in_flight: Object.values(context.tasks).map((task) => ({
       job_id: task.jobId,

@@ -50,6 +50,7 @@ export const METRIC_NAMES = [
   'worker_report_outbox_depth',
   'worker_sandbox_level',
   'worker_ready',
+  'worker_health',
   'worker_info',
 ] as const;
 
@@ -173,6 +174,17 @@ export class WorkerMetrics {
       registers: [this.registry],
       collect() {
         this.set(self()?.ready() === true ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'worker_health',
+      help: 'What the heartbeats announce: 1 for the current value (healthy, degraded, draining).',
+      labelNames: ['health'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const health = contextOf()?.health;
+        if (health !== undefined) this.set({ health }, 1);
       },
     });
     const info = () => ({ version: this.version, worker_id: this.workerId });

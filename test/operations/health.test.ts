@@ -46,7 +46,7 @@ describe('/healthz, /readyz and /status', () => {
     await started;
     await eventually(async () => (await status(h)).in_flight.length === 1, 'task in flight');
     const busy = await status(h);
-    expect(busy).toMatchObject({ worker_id: 'ops-worker', version: '9.9.9-test', state: 'busy', ready: true, slots: { max: 2, free: 1 }, registrations: 1, sandbox_level: 'none' });
+    expect(busy).toMatchObject({ worker_id: 'ops-worker', version: '9.9.9-test', state: 'busy', ready: true, health: 'healthy', slots: { max: 2, free: 1 }, registrations: 1, sandbox_level: 'none' });
     expect(busy.in_flight[0]).toMatchObject({ job_id: 'job-slow', task_id: 'slow', type: 'embedding', attempt: 1 });
     expect(Number.isNaN(Date.parse(busy.in_flight[0]!.started))).toBe(false);
     await eventually(async () => (await status(h)).last_heartbeat !== null, 'a heartbeat');
@@ -56,6 +56,7 @@ describe('/healthz, /readyz and /status', () => {
     const draining = await h.get('/readyz');
     expect(draining.status).toBe(503);
     expect(JSON.parse(draining.text)).toEqual({ status: 'not ready', state: 'draining.waitingForTasks' });
+    expect((await status(h)).health).toBe('draining');
     expect(await h.get('/healthz')).toMatchObject({ status: 200 });
 
     release({ ok: true, uri: 'artifact://job-slow/slow/output.json', durationMillis: 5, executorMillis: 5 });

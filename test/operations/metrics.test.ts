@@ -50,6 +50,7 @@ describe('/metrics after running tasks', () => {
     expect(samples.get('worker_reregistrations_total')).toBe(0);
     expect(samples.get('worker_sandbox_level{level="none"}')).toBe(1);
     expect(samples.get('worker_ready')).toBe(1);
+    expect(samples.get('worker_health{health="healthy"}')).toBe(1);
     expect(samples.get('worker_info{version="9.9.9-test",worker_id="ops-worker"}')).toBe(1);
     expect(samples.get('worker_control_plane_requests_total{operation="register",outcome="ok"}')).toBe(1);
     // Running + final report for each of the four tasks.
