@@ -14,6 +14,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Operation } from '../actors/classifyResponse.js';
+import { TASK_TYPES } from '../executors/registry.js';
 import type { SupervisorContext, TaskEntry } from '../machines/supervisor.js';
 import type { SplaiWorker } from '../runtime/createWorker.js';
 import { ControlPlaneCallStats } from './callStats.js';
@@ -54,6 +55,10 @@ export const METRIC_NAMES = [
   'worker_info',
 ] as const;
 
+/** Task types come from the network: any other name is counted as `other`, so labels stay few. */
+const KNOWN_TYPES = new Set(TASK_TYPES);
+const typeLabel = (type: string) => (KNOWN_TYPES.has(type) ? type : 'other');
+
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000];
 const SECOND_BUCKETS = MS_BUCKETS.map((ms) => ms / 1000);
 
@@ -63,7 +68,7 @@ export class WorkerMetrics {
   /** Control-plane call counts and last success times (also read by `/status`). */
   readonly calls = new ControlPlaneCallStats();
 
-  private readonly executed = new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker ran to a final report (Completed or Failed), by task type.', labelNames: ['type'], registers: [this.registry] });
+  private readonly executed = new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker ran to a final report (Completed or Failed), by task type (unknown types as other).', labelNames: ['type'], registers: [this.registry] });
   private readonly failures = new Counter({ name: 'worker_task_failures_total', help: 'Tasks reported Failed, by task type.', labelNames: ['type'], registers: [this.registry] });
   private readonly durationMs = new Histogram({ name: 'worker_task_duration_ms', help: 'Task duration in milliseconds, from assignment to final report queued, by task type.', labelNames: ['type'], buckets: MS_BUCKETS, registers: [this.registry] });
   private readonly byStatus = new Counter({ name: 'worker_tasks_total', help: 'Finished tasks by type and status (Completed, Failed, Abandoned).', labelNames: ['type', 'status'], registers: [this.registry] });
@@ -259,7 +264,7 @@ export class WorkerMetrics {
 
   /** Count one finished task (exposed for callers that learn of tasks another way). */
   recordTask(entry: Pick<TaskEntry, 'type'>, status: TaskMetricStatus, durationMillis: number): void {
-    const type = entry.type;
+    const type = typeLabel(entry.type);
     const millis = Math.max(0, durationMillis);
     // Abandoned tasks never ran (the control plane no longer wanted them).
     if (status !== 'Abandoned') this.executed.inc({ type });

@@ -24,7 +24,10 @@ describe('/metrics after running tasks', () => {
         { task_id: 'bad', type: 'aggregation', inputs: {}, max_retries: 0 },
       ],
     });
+    // Types come from the network: unknown ones share one label value.
+    const odd = cp.submitJob({ tasks: [{ task_id: 'odd', type: 'not-a-task-type', inputs: {}, max_retries: 0 }] });
     await cp.waitForJob(job_id, { timeoutMs: 15_000 });
+    await cp.waitForJob(odd.job_id, { timeoutMs: 15_000 });
     await eventually(() => harness!.worker.actor.getSnapshot().context.inFlight === 0 && harness!.worker.reporter.pending === 0, 'all tasks settled');
 
     const scrape = await harness.get('/metrics');
@@ -38,6 +41,8 @@ describe('/metrics after running tasks', () => {
     expect(samples.get('worker_tasks_total{type="aggregation",status="Completed"}')).toBe(2);
     expect(samples.get('worker_tasks_total{type="aggregation",status="Failed"}')).toBe(1);
     expect(samples.get('worker_tasks_total{type="retrieval",status="Completed"}')).toBe(1);
+    expect(samples.get('worker_tasks_total{type="other",status="Failed"}')).toBe(1);
+    expect(scrape.text).not.toContain('not-a-task-type');
     expect(samples.get('worker_task_duration_ms_count{type="aggregation"}')).toBe(3);
     expect(samples.get('worker_task_duration_seconds_count{type="retrieval",status="Completed"}')).toBe(1);
     expect(samples.get('worker_task_duration_seconds_bucket{le="+Inf",type="retrieval",status="Completed"}')).toBe(1);
@@ -53,8 +58,8 @@ describe('/metrics after running tasks', () => {
     expect(samples.get('worker_health{health="healthy"}')).toBe(1);
     expect(samples.get('worker_info{version="9.9.9-test",worker_id="ops-worker"}')).toBe(1);
     expect(samples.get('worker_control_plane_requests_total{operation="register",outcome="ok"}')).toBe(1);
-    // Running + final report for each of the four tasks.
-    expect(samples.get('worker_control_plane_requests_total{operation="report",outcome="ok"}')).toBe(8);
+    // Running + final report for each of the five tasks.
+    expect(samples.get('worker_control_plane_requests_total{operation="report",outcome="ok"}')).toBe(10);
     expect(samples.get('worker_control_plane_requests_total{operation="poll",outcome="ok"}')).toBeGreaterThan(0);
     expect(samples.get('worker_poll_errors_total')).toBe(0);
     expect(samples.get('worker_heartbeat_errors_total')).toBe(0);
