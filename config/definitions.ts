@@ -32,6 +32,7 @@ export const definitions = {
   requestTimeoutMillis: def({ env: 'SPLAI_REQUEST_TIMEOUT_MILLIS', kind: integer(100, 600_000), default: '10000', group: 'core', doc: 'Timeout of each control-plane call.' }),
   drainGraceSeconds: def({ env: 'SPLAI_DRAIN_GRACE_SECONDS', kind: decimal(0, 86_400), default: '30', group: 'core', doc: 'On SIGTERM/SIGINT, how long in-flight tasks may run before they are aborted and reported Failed.' }),
   drainForceSeconds: def({ env: 'SPLAI_DRAIN_FORCE_SECONDS', kind: decimal(0, 3600), default: '10', group: 'core', doc: 'After the grace period, how long aborted tasks and the outbox flush get before the process exits regardless.' }),
+  leaseSeconds: def({ env: 'SPLAI_LEASE_SECONDS', kind: decimal(0, 3600), default: '15', group: 'core', doc: "The control plane's lease duration. A restarted worker (same id and state dir) holds its heartbeats back this long, so leases of assignments the previous run received but never started expire and are re-queued." }),
   stateDir: def({ env: 'SPLAI_STATE_DIR', kind: text(), default: '', group: 'core', doc: 'Where the report outbox and the in-flight journal live (default <artifact root>/.state/<worker id>).' }),
 
   artifactRoot: def({ env: 'SPLAI_ARTIFACT_ROOT', kind: text(), default: '/tmp/splai-artifacts', group: 'artifacts', doc: 'Local root of task outputs: <root>/<job>/<task>/output.json.' }),

@@ -105,6 +105,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     ...realEffects,
     // A heartbeat that got through means the control plane answers again: retry waiting reports now.
     heartbeat: async (load, signal) => {
+      // After a restart, stay silent for one lease duration (see DurableState.previousRun).
+      if (Date.now() < heartbeatsHeldUntil) return;
       await realEffects.heartbeat(load, signal);
       reporter.wake();
     },
@@ -140,6 +142,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     },
   });
 
+  let heartbeatsHeldUntil = 0;
   let shutdowns = 0;
   let started = false;
   let fail: (error: unknown) => void = () => undefined;
@@ -176,6 +179,10 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
         (summary) => {
           if (summary !== undefined && summary.resumed + summary.interrupted + summary.corrupt > 0) {
             logger.withTag('supervisor').info('recovered state of the previous run', { reports_resumed: summary.resumed, tasks_interrupted: summary.interrupted, corrupt_files: summary.corrupt });
+          }
+          if (durable?.previousRun === true && config.leaseSeconds > 0) {
+            heartbeatsHeldUntil = Date.now() + config.leaseSeconds * 1000;
+            supervisorLog.info(`restarted: holding heartbeats back ${config.leaseSeconds} s so leases of assignments the previous run never started expire`);
           }
           actor.start();
           health.check();

@@ -14,6 +14,7 @@
  * queued like any other. Delivery then goes on in the background; per-task order
  * holds because the Reporter keeps one ordered queue per task.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox } from '../actors/outbox.js';
 import type { Reporter, ReportOutcome, ReportStore } from '../actors/reporter.js';
@@ -22,6 +23,13 @@ import type { ReportRequest } from '../protocol/schemas.js';
 
 export interface DurableState {
   readonly dir: string;
+  /**
+   * A worker ran with this state dir before (clean stop or crash). Its last poll
+   * may have been granted by the control plane and never seen, or seen and not
+   * started: those tasks stay leased to this worker id, and every heartbeat of the
+   * new run would extend their leases forever (see docs/reliability.md).
+   */
+  readonly previousRun: boolean;
   readonly outbox: Outbox;
   readonly journal: TaskJournal;
   /** The Reporter's store: outbox writes with the journal kept in step. */
@@ -45,6 +53,9 @@ export interface RecoverySummary {
 export function openDurableState(dir: string): DurableState {
   const outbox = Outbox.open(join(dir, 'outbox'));
   const journal = TaskJournal.open(join(dir, 'journal'));
+  const marker = join(dir, 'worker.json');
+  const previousRun = existsSync(marker);
+  writeFileSync(marker, `${JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() })}\n`);
   const store: ReportStore = {
     async save(id, report) {
       if (report.status === 'Running') {
@@ -60,6 +71,7 @@ export function openDurableState(dir: string): DurableState {
   };
   return {
     dir,
+    previousRun,
     outbox,
     journal,
     store,

@@ -7,6 +7,9 @@
  * Scenarios run a few at a time (they mostly wait on timers and I/O), each with
  * its own control plane on a random port, its own temp dirs and worker id.
  */
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED_ERROR } from '../../actors/taskJournal.js';
 import { processesWith, Scenario, sleep, type Daemon, type MatrixRow } from './harness.js';
@@ -42,6 +45,11 @@ async function scenario(name: string, body: (s: Scenario) => Promise<void>): Pro
     expect(row.crashes, 'daemon crashes').toBe(0);
     expect(row.ranTwice, 'assignments this worker ran twice').toBe(0);
     for (const daemon of s.daemons) expect(daemon.lines().some((l) => l['msg'] === 'supervisor crashed')).toBe(false);
+    // The last run drained cleanly: nothing left in the outbox or the journal.
+    expect(await readdir(join(s.dir, 'state', 'outbox'))).toEqual([]);
+    expect(await readdir(join(s.dir, 'state', 'journal'))).toEqual([]);
+    // No artifact is half-written, kill -9 or not.
+    for (const file of await artifactFiles(join(s.dir, 'artifacts'))) expect(() => JSON.parse(readFileSync(file, 'utf8')), file).not.toThrow();
   } finally {
     await s.cleanup();
     release();
@@ -225,4 +233,10 @@ async function expectNoLeftovers(marker: string): Promise<void> {
     left = await processesWith(marker);
   }
   expect(left, 'sandboxed processes left by the killed worker').toEqual([]);
+}
+
+/** Every output.json under the artifact root. */
+async function artifactFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+  return entries.filter((name) => name.endsWith('output.json')).map((name) => join(root, name));
 }

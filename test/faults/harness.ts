@@ -110,8 +110,17 @@ export class Scenario {
 
   static async create(name: string, options: ControlPlaneOptions = {}): Promise<Scenario> {
     const dir = await mkdtemp(join(tmpdir(), 'splai-faults-'));
-    const server = await startControlPlaneServer({ port: 0, sweepIntervalMs: 100, ...FAST_CONTROL_PLANE, ...options });
-    return new Scenario(server, dir, name);
+    // A fixed port below the kernel's ephemeral range: while this control plane is
+    // "down", no other test's port-0 server can take its port and talk to its worker.
+    for (let tries = 0; ; tries++) {
+      const port = 20_000 + Math.floor(Math.random() * 10_000);
+      try {
+        const server = await startControlPlaneServer({ port, sweepIntervalMs: 100, ...FAST_CONTROL_PLANE, ...options });
+        return new Scenario(server, dir, name);
+      } catch (error) {
+        if (tries >= 20 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      }
+    }
   }
 
   /** Submit one job: `cheap` aggregation tasks with inline items, plus `slow` sandboxed sleeps. */
@@ -149,6 +158,8 @@ export class Scenario {
       SPLAI_REQUEST_TIMEOUT_MILLIS: '1000',
       SPLAI_DRAIN_GRACE_SECONDS: '5',
       SPLAI_DRAIN_FORCE_SECONDS: '3',
+      // Just over the control plane's 2 s lease: a restarted daemon stays silent that long.
+      SPLAI_LEASE_SECONDS: '2.5',
       SPLAI_SANDBOX: SANDBOX,
       SPLAI_SANDBOX_TIMEOUT_SECONDS: '30',
       SPLAI_LOG_FORMAT: 'json',
