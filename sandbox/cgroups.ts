@@ -39,6 +39,30 @@ function ownPaths(): { v2?: string; v1: Map<string, string> } {
   return v2 === undefined ? { v1 } : { v2, v1 };
 }
 
+/** Where the worker moves itself on cgroup v2 so that its group may have controllers for children. */
+export const WORKER_LEAF = 'worker-process';
+
+/**
+ * cgroup v2's "no internal processes" rule: a group that holds processes cannot
+ * enable controllers for its children. A delegated service group (systemd
+ * `Delegate=yes`) holds the worker itself, so the worker moves into a leaf child
+ * first, as systemd's delegation docs prescribe (`DelegateSubgroup=` does the
+ * same on systemd 254+). Only done when the worker is alone in its group, so no
+ * other process is ever moved.
+ */
+function moveSelfIntoLeaf(parent: string): boolean {
+  try {
+    const procs = readFileSync(join(parent, 'cgroup.procs'), 'utf8').split('\n').filter((line) => line !== '');
+    if (procs.length !== 1 || procs[0] !== String(process.pid)) return false;
+    const leaf = join(parent, WORKER_LEAF);
+    if (!existsSync(leaf)) mkdirSync(leaf);
+    writeFileSync(join(leaf, 'cgroup.procs'), String(process.pid));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when a child group can be made (and removed) under `parent`. */
 function canCreateChild(parent: string): boolean {
   const probe = join(parent, `splai-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
@@ -55,10 +79,11 @@ function canCreateChild(parent: string): boolean {
 export function detectCgroups(): CgroupSupport {
   const own = ownPaths();
   if (existsSync(join(ROOT, 'cgroup.controllers'))) {
-    // Pure v2: groups go under our own group. Its controllers must be enabled
-    // for children; that fails when our own group holds processes (the "no
-    // internal processes" rule), i.e. without a delegated subtree.
-    const parent = join(ROOT, own.v2 ?? '/');
+    // Pure v2: sandbox groups go beside the worker, under its own (delegated)
+    // group. Once the worker moved itself into its leaf (see below), that is the
+    // leaf's parent.
+    const ownPath = own.v2 ?? '/';
+    const parent = join(ROOT, ownPath.endsWith(`/${WORKER_LEAF}`) ? ownPath.slice(0, -WORKER_LEAF.length - 1) || '/' : ownPath);
     const enabled = (): string[] => {
       try {
         return readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
@@ -66,15 +91,18 @@ export function detectCgroups(): CgroupSupport {
         return [];
       }
     };
-    for (const c of ['pids', 'memory']) {
-      if (!enabled().includes(c)) {
+    const enable = (): void => {
+      for (const c of ['pids', 'memory']) {
+        if (enabled().includes(c)) continue;
         try {
           writeFileSync(join(parent, 'cgroup.subtree_control'), `+${c}`);
         } catch {
-          // not delegated to us; reported below
+          // not available or not delegated to us; reported below
         }
       }
-    }
+    };
+    enable();
+    if (!enabled().includes('pids') && !enabled().includes('memory') && moveSelfIntoLeaf(parent)) enable();
     if (!canCreateChild(parent)) return { version: 'none', note: `cgroup v2 group ${parent} is not writable (run the worker with a delegated cgroup, e.g. systemd Delegate=yes)` };
     const have = enabled();
     const result: { version: 'v2'; pidsParent?: string; memoryParent?: string; note: string } = { version: 'v2', note: '' };
