@@ -26,7 +26,8 @@ function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): s
     if ('symlink' in dir) lines.push(`ln -s ${quote(dir.symlink)} "$R/${dir.name}"`);
     else lines.push(`mkdir -p "$R/${dir.name}"`, `mount --bind -o ro ${quote(dir.bind)} "$R/${dir.name}"`);
   }
-  for (const entry of etcEntries()) lines.push(`cp -a ${quote(entry)} "$R/etc/"`);
+  // No ownership kept: in a user namespace (worker not root) the owners may be unmapped.
+  for (const entry of etcEntries()) lines.push(`cp -PR --preserve=mode,timestamps ${quote(entry)} "$R/etc/"`);
   lines.push(
     `mount -t tmpfs -o mode=1777,size=${spec.tmpMb}m splai-tmp "$R/tmp"`,
     'mount -t tmpfs -o mode=0755,size=64k splai-dev "$R/dev"',
@@ -38,7 +39,9 @@ function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): s
     'mount -t proc -o nosuid,nodev,noexec proc "$R/proc"',
     // Files here are writable by uid 0 even without capabilities (sysctls such as
     // kernel.core_pattern, sysrq): make them read-only, as bwrap does for /proc.
-    'echo splai-sandbox > "$R/proc/sys/kernel/hostname"',
+    // Not the host's name (sethostname works in our UTS namespace; the proc file
+    // does not in a user namespace). Cosmetic, so never fatal.
+    '{ hostname splai-sandbox || echo splai-sandbox > "$R/proc/sys/kernel/hostname"; } 2>/dev/null || true',
     'for p in sys sysrq-trigger irq bus; do if [ -e "$R/proc/$p" ]; then mount --bind "$R/proc/$p" "$R/proc/$p"; mount -o remount,bind,ro "$R/proc/$p"; fi; done',
     'cd "$R"',
     `${quote(pivotRoot)} . .old`,
