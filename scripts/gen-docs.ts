@@ -32,6 +32,8 @@ export const EXTRA_VARIABLES: readonly { env: string; default: string; doc: stri
   { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '', doc: 'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces go to <url>/v1/traces. Unset: tracing is off and costs nothing.' },
   { env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: '', doc: 'Full OTLP/HTTP traces URL; overrides the one derived from OTEL_EXPORTER_OTLP_ENDPOINT.' },
   { env: 'OTEL_SERVICE_NAME', default: 'splai-worker', doc: 'service.name of the exported spans.' },
+  { env: 'OTEL_EXPORTER_OTLP_HEADERS', default: '', doc: 'Headers of the export requests, e.g. authorization=Bearer <token> (read by the OTLP exporter).' },
+  { env: 'OTEL_SDK_DISABLED', default: 'false', doc: 'true turns tracing off even with an endpoint set.' },
 ];
 
 const GROUPS: readonly Definition<unknown>['group'][] = ['core', 'artifacts', 'backends', 'sandbox', 'operations'];

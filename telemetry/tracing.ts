@@ -60,7 +60,7 @@ export function otlpTracesUrl(env: Readonly<Record<string, string | undefined>>)
 export async function startTracing(options: TracingOptions): Promise<WorkerTracing | undefined> {
   const env = options.env ?? process.env;
   const url = otlpTracesUrl(env);
-  if (options.exporter === undefined && url === undefined) return undefined;
+  if (options.exporter === undefined && (url === undefined || env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true')) return undefined;
 
   const [api, sdk, resources] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/resources')]);
   let processor;

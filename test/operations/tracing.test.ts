@@ -66,6 +66,7 @@ describe('traces', () => {
 
   it('is off, loading nothing, unless an OTLP endpoint is configured', async () => {
     expect(await startTracing({ workerId: 'w', env: {} })).toBeUndefined();
+    expect(await startTracing({ workerId: 'w', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' } })).toBeUndefined();
     expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toBe('http://collector:4318/v1/traces');
     expect(otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/t' })).toBe('http://b/t');
     // The SDK (and the API) may only be loaded with import(): a static import would cost every worker.
