@@ -113,7 +113,12 @@ export async function runJoinCommand(argv: readonly string[], io: JoinIo = {}): 
   }
   stdout(`wrote ${envFile}${token === '' ? '' : ' (mode 0600: it holds the token)'}\n`);
 
-  const unit = systemdUnit({ execStart: localExecStart(), envFile });
+  const execStart = localExecStart();
+  const unit = systemdUnit({ execStart, envFile });
+  if (/(^|\s)\/(root|home)\//.test(execStart)) {
+    // The unit sets ProtectHome=yes: a node or package under a home directory is invisible to the service.
+    stderr(`splai-worker join: warning: ${execStart.split(' ')[0]} or the package lives under /root or /home, which the unit hides (ProtectHome=yes); install Node.js and splai-worker system-wide (e.g. npm install -g with a system Node)\n`);
+  }
   if (!flags.has('install')) {
     stdout(`\n# systemd unit: save as /etc/systemd/system/splai-worker.service, or rerun with --install\n${unit}`);
     stdout(`\nThen: systemctl daemon-reload && systemctl enable --now splai-worker\nCheck: splai-worker verify --url ${url} --worker-id ${workerId}\n`);
