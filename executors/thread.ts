@@ -4,6 +4,7 @@
  * result. It never throws: every failure becomes `{ ok: false, error }`, a
  * one-line message for the `Failed` report.
  */
+import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import type { ArtifactStore } from '../artifacts/ArtifactStore.js';
 import { createArtifactStore } from '../artifacts/createArtifactStore.js';
@@ -14,6 +15,22 @@ import type { MainToThread, ThreadData, ThreadRequest, ThreadResult, ThreadToMai
 import type { TaskLog } from './types.js';
 
 const data = (workerData as [unknown, ThreadData])[1];
+
+/**
+ * Task work runs at a lower CPU priority than the main thread, so that busy
+ * slots never delay heartbeats, polls and reports (docs/performance.md: with
+ * every slot burning CPU the main thread's event-loop delay stays low). On Linux
+ * setpriority(0) applies to the calling thread only, and the commands a task
+ * spawns inherit it; elsewhere it would lower the whole process, so it is skipped.
+ */
+export const TASK_THREAD_NICE = 10;
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, TASK_THREAD_NICE);
+  } catch {
+    // not permitted (e.g. a seccomp profile): run at the main thread's priority
+  }
+}
 const channel = new BroadcastChannel(data.channelName);
 // The channel must not keep an idle thread alive.
 (channel as unknown as { unref?: () => void }).unref?.();
