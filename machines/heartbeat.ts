@@ -93,7 +93,8 @@ export const heartbeatMachine = setup({
             target: 'waiting',
             actions: [
               assign({ failures: ({ context }) => context.failures + 1 }),
-              { type: 'log', params: ({ event, context }) => ({ level: 'warn', actor: 'heartbeat', message: `heartbeat failed: ${errorText(event.error)}`, fields: { consecutive_failures: context.failures } }) },
+              // During an outage: warn at 1, 2, 4, 8 ... consecutive failures, not at every beat.
+              { type: 'log', params: ({ event, context }) => ({ level: Number.isInteger(Math.log2(context.failures)) ? 'warn' : 'debug', actor: 'heartbeat', message: `heartbeat failed: ${errorText(event.error)}`, fields: { consecutive_failures: context.failures } }) },
             ],
           },
         ],
