@@ -73,6 +73,7 @@ async function main(): Promise<number> {
   const referenceRuns: Run[] = [];
   const overheads: OverheadBreakdown[] = [];
   const loopLags: LoopLag[] = [];
+  const bystanderLags: LoopLag[] = [];
   const lateness: number[] = [];
   const pickupMs: number[] = [];
   const startupMs: number[] = [];
@@ -180,9 +181,18 @@ async function main(): Promise<number> {
           await sleep(plan.loadWarmupMillis);
           const beatsBefore = timeline.heartbeats.get(workerId)?.length ?? 0;
           const tasksBefore = burnTasks;
-          await agent.call('lag.start', { resolutionMillis: 10 });
-          await sleep(plan.loadWindowMillis);
-          loopLags.push(await agent.call<LoopLag>('lag.stop'));
+          // A bystander: an idle Node process measuring its own loop delay in the same window.
+          // What it sees is the machine's scheduling delay, which no worker can beat.
+          const bystander = Agent.start(logFile('bystander'));
+          try {
+            await Promise.all([agent.call('lag.start', { resolutionMillis: 10 }), bystander.call('lag.start', { resolutionMillis: 10 })]);
+            await sleep(plan.loadWindowMillis);
+            const [lag, idle] = await Promise.all([agent.call<LoopLag>('lag.stop'), bystander.call<LoopLag>('lag.stop')]);
+            loopLags.push(lag);
+            bystanderLags.push(idle);
+          } finally {
+            await bystander.close();
+          }
           const beats = (timeline.heartbeats.get(workerId) ?? []).slice(beatsBefore > 0 ? beatsBefore - 1 : 0);
           lateness.push(...heartbeatLateness(beats, plan.heartbeatSeconds * 1000));
           burnTasks -= tasksBefore;
@@ -234,10 +244,11 @@ async function main(): Promise<number> {
     sandbox_direct_tps: rounded(medianTps(directRuns), 1),
     overhead_breakdown_p50_ms: { to_running: part('toRunning'), running_round_trip: part('runningRoundTrip'), pool: part('pool'), to_final: part('toFinal') },
     loop_lag_max_ms: rounded(Math.max(...loopLags.map((l) => l.max)), 1),
+    loop_lag_bystander_p99_ms: rounded(median(bystanderLags.map((l) => l.p99)), 2),
     load_tasks: burnTasks,
     errors,
   };
-  const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags } };
+  const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
   const out = args.out ?? (plan.quick ? join(tmpdir(), 'splai-bench-results.quick.json') : join(projectRoot, 'bench', 'results.json'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
