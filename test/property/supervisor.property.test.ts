@@ -139,6 +139,67 @@ describe('supervisor and task actors under random and hostile input', () => {
     );
   }, 60_000);
 
+  it('a shutdown at any moment still gives every started assignment exactly one final report, also when tasks ignore the abort', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(item, { maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.constantFrom<'ok' | 'slow' | 'stuck'>('ok', 'slow', 'stuck'), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.boolean(),
+        async (batches, behaviours, shutdownAfterPolls, secondSignal) => {
+          let polls = 0;
+          let calls = 0;
+          const handed: unknown[] = [];
+          const finals = new Map<string, number>();
+          const errors: unknown[] = [];
+          const actor = createActor(
+            createSupervisorLogic({
+              ...inertEffects,
+              register: async () => ({ accepted: true, heartbeat_interval_seconds: 0.01 }),
+              poll: async () => {
+                const batch = batches[polls++] ?? [];
+                handed.push(...batch);
+                return batch;
+              },
+              execute: (a, signal): Promise<ExecutionResult> => {
+                const behaviour = behaviours[calls++ % behaviours.length]!;
+                const ok: ExecutionResult = { ok: true, uri: `artifact://${a.job_id}/${a.task_id}/output.json`, durationMillis: 1, executorMillis: 1 };
+                if (behaviour === 'ok') return Promise.resolve(ok);
+                if (behaviour === 'slow') return new Promise((resolve, reject) => {
+                  const timer = setTimeout(() => resolve(ok), 30);
+                  signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))));
+                });
+                return new Promise<ExecutionResult>(() => undefined); // ignores the abort
+              },
+              report: async (r) => {
+                if (r.status !== 'Running') finals.set(reportIdentity(r), (finals.get(reportIdentity(r)) ?? 0) + 1);
+                return 'delivered';
+              },
+            }),
+            { input: { workerId: 'w1', maxParallelTasks: 3, heartbeatMillis: 10, pollMillis: 2, drainGraceMillis: 20, drainForceMillis: 20 } },
+          );
+          actors.push(actor);
+          actor.subscribe({ error: (error) => errors.push(error) });
+          actor.start();
+          await until(() => polls >= Math.min(shutdownAfterPolls, batches.length), 2000).catch(() => undefined);
+          actor.send({ type: 'shutdown' });
+          if (secondSignal) actor.send({ type: 'shutdown' });
+          await until(() => actor.getSnapshot().status !== 'active', 3000);
+          expect(errors).toEqual([]);
+          expect(actor.getSnapshot().output?.status).toBe('stopped');
+          const expected = new Set<string>();
+          for (const raw of handed) {
+            const id = identity(raw);
+            if (id !== undefined) expected.add(id.report);
+          }
+          for (const report of expected) expect(finals.get(report) ?? 0, report).toBe(1);
+          expect(finals.size).toBe(expected.size);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 60_000);
+
   it('a control plane that answers 404 to every poll gets at most one registration per heartbeat interval, not a busy loop', async () => {
     let registrations = 0;
     const actor = createActor(
