@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,7 +20,7 @@ import { CappedCapture } from './CappedCapture.js';
 import { CommandCgroups, GROUP_PREFIX, groupOwner, sweepStaleCgroups } from './cgroups.js';
 import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
 import type { SandboxLimits } from './limits.js';
-import { processesInNamespace, signalNamespace } from './pidNamespace.js';
+import { pidNamespaceOf, processesInNamespace, signalNamespace } from './pidNamespace.js';
 import { commandEnv } from './systemView.js';
 import { unshareArgv } from './unshareArgs.js';
 
@@ -94,6 +94,40 @@ function launcherArgv(options: SandboxRunOptions, rootMount: string | undefined,
   return argv;
 }
 
+const O_CLOEXEC = 0o2000000;
+let devNull: number | undefined;
+
+/**
+ * The child's fds from 3 up: fd 3 carries the launcher's namespace report (not
+ * at the `none` level, where the command itself would get it). Any fd the
+ * worker inherited without close-on-exec (from whatever started it) would be
+ * inherited by the command too, and Node cannot close it for the child; so
+ * each such fd is replaced with /dev/null in the child.
+ */
+function extraStdio(level: SandboxLevel): ('pipe' | 'ignore' | number)[] {
+  devNull ??= openSync('/dev/null', 'r+');
+  const extra: ('pipe' | 'ignore' | number)[] = [level === 'none' ? devNull : 'pipe'];
+  let names: string[] = [];
+  try {
+    names = readdirSync('/proc/self/fdinfo');
+  } catch {
+    return extra;
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (!(fd > 3) || fd === devNull) continue;
+    try {
+      const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'))?.[1];
+      if (flags === undefined || (parseInt(flags, 8) & O_CLOEXEC) !== 0) continue;
+    } catch {
+      continue; // closed meanwhile
+    }
+    while (extra.length < fd - 2) extra.push('ignore');
+    extra[fd - 3] = devNull;
+  }
+  return extra;
+}
+
 /** Run `options.command` sandboxed; resolves when it and everything it started are gone. */
 export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxResult> {
   const { support, limits, signal } = options;
@@ -120,7 +154,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       env: commandEnv(options.workDir),
       // Own session and process group: a group kill reaches the launcher's helpers.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...extraStdio(support.level)],
     });
     const stdout = new CappedCapture(limits.outputBytes);
     const stderr = new CappedCapture(limits.outputBytes);
@@ -128,9 +162,12 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     stderr.attach(child.stderr as Readable);
     let namespace: string | undefined;
     let info = '';
-    (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+    const ownNamespace = pidNamespaceOf('self');
+    (child.stdio[3] as Readable | null)?.on('data', (chunk: Buffer) => {
       info += chunk.toString('utf8');
-      namespace ??= /"pid-namespace":\s*(\d+)/.exec(info)?.[1] ?? /pid:\[(\d+)\]/.exec(info)?.[1];
+      const announced = /"pid-namespace":\s*(\d+)/.exec(info)?.[1] ?? /pid:\[(\d+)\]/.exec(info)?.[1];
+      // Never our own namespace: reaping "its" processes would kill the host's.
+      if (namespace === undefined && announced !== undefined && announced !== ownNamespace) namespace = announced;
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
@@ -139,8 +176,8 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     // 'end', not 'close': fd 3 is a socket pair whose write side never closes from here.
     const allClosed = Promise.all(
       [child.stdout, child.stderr, child.stdio[3]].map((s) => new Promise<void>((resolve) => {
-        const stream = s as Readable;
-        if (stream.readableEnded) resolve();
+        const stream = s as Readable | null;
+        if (stream === null || stream.readableEnded) resolve();
         else stream.once('end', () => resolve()).once('close', () => resolve());
       })),
     );
