@@ -38,7 +38,9 @@ export const execute: Executor = async ({ assignment, config, signal, log, track
   try {
     result = await runSandboxed({ command, workDir, support, limits, signal, onSpawn: trackChild });
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    // Best effort: a command can leave a tree the worker may not delete (chmod 000
+    // as an unprivileged worker); that must not hide the command's own result.
+    await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => log('warn', `could not remove the sandbox work dir: ${(error as Error).message}`, { workDir }));
   }
   if (result.leftovers > 0) log('error', `sandbox left ${result.leftovers} processes running after SIGKILL`, { level: result.level });
   if (result.aborted) throw new TaskError(`sandbox command aborted: ${reasonOf(signal)}`);
