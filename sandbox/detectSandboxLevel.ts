@@ -63,9 +63,15 @@ function detect(requested: SandboxRequest, path: string): SandboxSupport {
   const tools = findSandboxTools(path);
   const cgroups = detectCgroups();
   const enforcement = describeEnforcement(tools, cgroups);
-  const make = (level: SandboxLevel, refusal?: string): SandboxSupport => {
-    const limits = `limits: cpu ${enforcement.cpu}; memory ${enforcement.memory}; processes ${enforcement.processes}`;
-    const summary = refusal !== undefined ? `none (commands refused: ${refusal})` : level === 'none' ? `none (SPLAI_SANDBOX=none: commands run WITHOUT isolation; ${limits})` : `${level} (${limits})`;
+  const make = (level: SandboxLevel, refusal?: string, fallback?: string): SandboxSupport => {
+    const cgroupNote = cgroups.pidsParent === undefined || cgroups.memoryParent === undefined ? `; cgroups: ${cgroups.note}` : '';
+    const limits = `limits: cpu ${enforcement.cpu}; memory ${enforcement.memory}; processes ${enforcement.processes}${cgroupNote}`;
+    const summary =
+      refusal !== undefined
+        ? `none (commands refused: ${refusal})`
+        : level === 'none'
+          ? `none (SPLAI_SANDBOX=none: commands run WITHOUT isolation; ${limits})`
+          : `${level} (${fallback === undefined ? '' : `${fallback}; `}${limits})`;
     return { requested, level, ...(refusal === undefined ? {} : { refusal }), tools, cgroups, enforcement, summary };
   };
   if (requested === 'none') return make('none');
@@ -73,7 +79,7 @@ function detect(requested: SandboxRequest, path: string): SandboxSupport {
   if (bwrap === undefined) return make('bwrap');
   if (requested === 'bwrap') return make('none', `SPLAI_SANDBOX=bwrap but bubblewrap does not work here: ${bwrap}`);
   const unshare = probeUnshare(tools);
-  if (unshare === undefined) return make('unshare');
+  if (unshare === undefined) return make('unshare', undefined, requested === 'auto' ? `bwrap unavailable: ${bwrap}` : undefined);
   if (requested === 'unshare') return make('none', `SPLAI_SANDBOX=unshare but unshare namespaces do not work here: ${unshare}`);
   return make('none', `no isolation available (bwrap: ${bwrap}; unshare: ${unshare}); install bubblewrap, or set SPLAI_SANDBOX=none to run commands without isolation`);
 }
