@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 /** The `splai-worker` command: dispatches to its subcommands. */
-import { runControlPlaneCommand } from '../control-plane/command.js';
-import { runDemoCommand } from './demoCommand.js';
-import { runJoinCommand } from './joinCommand.js';
-import { runWorkerCommand } from './runCommand.js';
-import { runVerifyCommand } from './verifyCommand.js';
+// Subcommands are imported when chosen: `run` starts faster and lighter without
+// the demo's, the control plane's and the other commands' modules (docs/performance.md).
 import { packageVersion } from './version.js';
 
 const HELP = `Usage: splai-worker <command> [options]
@@ -25,15 +22,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return runWorkerCommand(rest);
+      return (await import('./runCommand.js')).runWorkerCommand(rest);
     case 'demo':
-      return runDemoCommand(rest);
+      return (await import('./demoCommand.js')).runDemoCommand(rest);
     case 'control-plane':
-      return runControlPlaneCommand(rest);
+      return (await import('../control-plane/command.js')).runControlPlaneCommand(rest);
     case 'verify':
-      return runVerifyCommand(rest);
+      return (await import('./verifyCommand.js')).runVerifyCommand(rest);
     case 'join':
-      return runJoinCommand(rest);
+      return (await import('./joinCommand.js')).runJoinCommand(rest);
     case '--version':
     case 'version':
       process.stdout.write(`${packageVersion()}\n`);
