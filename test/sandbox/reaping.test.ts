@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute } from '../../executors/toolExecution.js';
+import { detectSandboxLevel } from '../../sandbox/detectSandboxLevel.js';
 import { eventually, processesMatching, requireLevel, runTool, tempDirs, toolContext, uniqueSeconds } from './sandboxKit.js';
 
 const dirs = tempDirs();
@@ -35,6 +36,20 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
   it('kills a command that ignores SIGTERM', async () => {
     const seconds = uniqueSeconds();
     await expect(runTool(dirs.make(), level, `trap '' TERM; sleep ${seconds}`, { timeout_seconds: '0.5' })).rejects.toThrow('sandbox command timed out after 0.5 s');
+    expect(processesMatching(`sleep ${seconds}`)).toEqual([]);
+  });
+});
+
+describe('at level none (SPLAI_SANDBOX=none)', () => {
+  beforeEach(() => {
+    const support = detectSandboxLevel('none');
+    if (support.cgroups.pidsParent === undefined) throw new Error(`reaping escaped daemons without a PID namespace needs a writable pids cgroup, and this host has none: ${support.cgroups.note}`);
+  });
+
+  it('still kills a setsid daemon, through the cgroup', async () => {
+    const seconds = uniqueSeconds();
+    const output = await runTool(dirs.make(), 'none', `setsid sleep ${seconds} </dev/null >/dev/null 2>&1 & echo started`);
+    expect(output).toMatchObject({ stdout: 'started\n', sandbox: 'none' });
     expect(processesMatching(`sleep ${seconds}`)).toEqual([]);
   });
 });
