@@ -10,19 +10,18 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bwrapArgs, type IsolationSpec } from './bwrapArgs.js';
 import { CappedCapture } from './CappedCapture.js';
 import { CommandCgroups, GROUP_PREFIX, groupOwner, sweepStaleCgroups } from './cgroups.js';
 import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
 import type { SandboxLimits } from './limits.js';
 import { pidNamespaceOf, processesInNamespace, signalNamespace } from './pidNamespace.js';
 import { commandEnv } from './systemView.js';
-import { unshareArgv } from './unshareArgs.js';
+import { extraStdio, launcherArgv } from './launcher.js';
 
 export interface SandboxRunOptions {
   /** Run as `/bin/sh -c <command>`. */
@@ -58,75 +57,6 @@ export interface SandboxResult {
 
 /** This thread's groups of runs in progress (each thread has its own copy of this module). */
 const activeGroups = new Set<string>();
-
-/** Joins the cgroups named before `--`, then execs the rest: the command starts inside them. */
-const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
-
-function launcherArgv(options: SandboxRunOptions, rootMount: string | undefined, cgroups: CommandCgroups | undefined): string[] {
-  const { support, limits } = options;
-  const spec: IsolationSpec = { workDir: options.workDir, tmpMb: limits.maxFileMb, argv: ['/bin/sh', '-c', options.command] };
-  let argv: string[];
-  if (support.level === 'bwrap' && support.tools.bwrap !== undefined) argv = [support.tools.bwrap, ...bwrapArgs(spec)];
-  else if (support.level === 'unshare' && rootMount !== undefined) {
-    const { unshare, setpriv, pivotRoot } = support.tools;
-    if (unshare === undefined || setpriv === undefined || pivotRoot === undefined) throw new Error('unshare level without its tools');
-    argv = unshareArgv(spec, { unshare, setpriv, pivotRoot }, rootMount, process.getuid?.() !== 0);
-  } else argv = [...spec.argv];
-  if (support.tools.prlimit !== undefined) {
-    const mb = (n: number): number => n * 2 ** 20;
-    argv = [
-      support.tools.prlimit,
-      // Soft limit sends SIGXCPU, the hard one a second later SIGKILL.
-      `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
-      `--as=${mb(limits.memoryMb)}`,
-      `--fsize=${mb(limits.maxFileMb)}`,
-      `--nproc=${limits.maxProcesses}`,
-      '--core=0',
-      '--',
-      ...argv,
-    ];
-  }
-  if (cgroups !== undefined) argv = ['/bin/sh', '-c', JOIN_CGROUPS, 'splai-sandbox-join', ...cgroups.procsFiles, '--', ...argv];
-  // First thing after fork: die with the thread that spawned us. The signal is
-  // kept across the execs above, so the launcher (bwrap, unshare or the shell)
-  // dies with the worker, or with its pool thread when that is terminated.
-  if (support.tools.setpriv !== undefined) argv = [support.tools.setpriv, '--pdeathsig', 'KILL', '--', ...argv];
-  return argv;
-}
-
-const O_CLOEXEC = 0o2000000;
-let devNull: number | undefined;
-
-/**
- * The child's fds from 3 up: fd 3 carries the launcher's namespace report (not
- * at the `none` level, where the command itself would get it). Any fd the
- * worker inherited without close-on-exec (from whatever started it) would be
- * inherited by the command too, and Node cannot close it for the child; so
- * each such fd is replaced with /dev/null in the child.
- */
-function extraStdio(level: SandboxLevel): ('pipe' | 'ignore' | number)[] {
-  devNull ??= openSync('/dev/null', 'r+');
-  const extra: ('pipe' | 'ignore' | number)[] = [level === 'none' ? devNull : 'pipe'];
-  let names: string[] = [];
-  try {
-    names = readdirSync('/proc/self/fdinfo');
-  } catch {
-    return extra;
-  }
-  for (const name of names) {
-    const fd = Number(name);
-    if (!(fd > 3) || fd === devNull) continue;
-    try {
-      const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'))?.[1];
-      if (flags === undefined || (parseInt(flags, 8) & O_CLOEXEC) !== 0) continue;
-    } catch {
-      continue; // closed meanwhile
-    }
-    while (extra.length < fd - 2) extra.push('ignore');
-    extra[fd - 3] = devNull;
-  }
-  return extra;
-}
 
 /** Run `options.command` sandboxed; resolves when it and everything it started are gone. */
 export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxResult> {
