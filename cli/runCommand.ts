@@ -9,7 +9,7 @@ import type { WorkerConfig } from '../config/definitions.js';
 import { loadConfig, redactConfig, secretValues } from '../config/load.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
-import { createInspection } from '../inspector/createInspection.js';
+import { loadInspection } from '../inspector/loadInspection.js';
 import { addWorkerRoutes, openWorkerHttpServer } from '../runtime/endpoints.js';
 import type { WorkerHttpServer } from '../runtime/httpServer.js';
 import { composeInstruments } from '../telemetry/composeInstruments.js';
@@ -102,7 +102,7 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   if (tracing !== undefined) supervisorLog.info(`tracing to ${tracing.destination}`);
 
   // Off by default: then no observer is passed at all and XState does no inspection work.
-  const inspection = createInspection({ setting: config.inspect, secrets: secretValues(config) });
+  const inspection = await loadInspection({ setting: config.inspect, secrets: secretValues(config) });
   const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics), ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }) });
   io.onWorker?.(worker);
   if (server !== undefined) {

@@ -13,22 +13,9 @@ import type { WorkerHttpServer } from '../runtime/httpServer.js';
 import { InspectorHub } from './hub.js';
 import { mountBuiltinInspector } from './mountBuiltin.js';
 import { createStatelyBridge } from './stately.js';
+import { inspectMode, type InspectMode } from './inspectMode.js';
 
-export type InspectMode = 'off' | 'builtin' | 'stately';
-
-/** Normalise the setting's accepted spellings. */
-export function inspectMode(setting: string): InspectMode {
-  switch (setting.trim().toLowerCase()) {
-    case '1':
-    case 'true':
-    case 'builtin':
-      return 'builtin';
-    case 'stately':
-      return 'stately';
-    default:
-      return 'off';
-  }
-}
+export { inspectMode, type InspectMode } from './inspectMode.js';
 
 export interface Inspection {
   readonly mode: InspectMode;
