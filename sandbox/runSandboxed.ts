@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -55,6 +55,32 @@ export interface SandboxResult {
   readonly leftovers: number;
 }
 
+let rootMountDir: string | undefined;
+
+/**
+ * The mount point of the unshare level's new root. Each command mounts its own
+ * tmpfs there, inside its private mount namespace, so one empty directory
+ * serves every run of this thread: no per-run directory that a thread
+ * terminated mid-run would leave behind. mkdtemp: fresh, 0700, never a
+ * pre-planted symlink. Named after the worker, so the next worker removes it.
+ */
+function unshareRootMount(): string {
+  if (rootMountDir === undefined) {
+    // Those of workers that are gone; a live worker's may be in use as a mount point.
+    for (const name of readdirSync(tmpdir())) {
+      const owner = /^splai-root-(\d+)-/.exec(name)?.[1];
+      if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+      try {
+        rmdirSync(join(tmpdir(), name));
+      } catch {
+        // not empty or not ours: leave it
+      }
+    }
+    rootMountDir = mkdtempSync(join(tmpdir(), `splai-root-${groupOwner()}-`));
+  }
+  return rootMountDir;
+}
+
 /** This thread's groups of runs in progress (each thread has its own copy of this module). */
 const activeGroups = new Set<string>();
 
@@ -74,7 +100,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     activeGroups.delete(groupName);
     throw error;
   }
-  const rootMount = support.level === 'unshare' ? mkdtempSync(join(tmpdir(), 'splai-root-')) : undefined;
+  const rootMount = support.level === 'unshare' ? unshareRootMount() : undefined;
   try {
     const [program, ...args] = launcherArgv(options, rootMount, cgroups);
     if (program === undefined) throw new Error('empty sandbox command line');
@@ -178,13 +204,6 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
   } finally {
     cgroups?.remove();
     activeGroups.delete(groupName);
-    if (rootMount !== undefined) {
-      try {
-        rmdirSync(rootMount);
-      } catch {
-        // still busy or gone; it is an empty directory either way
-      }
-    }
   }
 }
 
