@@ -45,6 +45,8 @@ export interface MatrixRow {
   ranTwice: number;
   /** Health values seen in heartbeats. */
   health: string;
+  /** Longest run of a sandboxed sleep task, from the worker's logs (ms). */
+  slowestSandboxMs: number;
   seconds: number;
   note: string;
 }
@@ -224,6 +226,7 @@ export class Scenario {
       crashes: this.daemons.filter((d) => d.crashed).length,
       ranTwice: this.ranTwice(),
       health: [...this.ledger.healths].sort().join(' '),
+      slowestSandboxMs: Math.max(0, ...this.daemons.flatMap((d) => d.lines().filter((l) => l['msg'] === 'completed' && String(l['task_id']).startsWith('slow-')).map((l) => Number(l['duration_ms'])))),
       seconds: Math.round((Date.now() - this.started) / 100) / 10,
       note: this.note,
     };
