@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { detectSandboxLevel } from '../../sandbox/detectSandboxLevel.js';
 import { parseMemoryBytes, resolveLimits } from '../../sandbox/limits.js';
 import { resolveConfig } from '../../config/load.js';
 import { eventually, processesMatching, requireLevel, runTool, tempDirs, uniqueSeconds } from './sandboxKit.js';
@@ -50,6 +51,14 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
 
   it('stops a memory hog at the task memory limit', async () => {
     await expect(runTool(dirs.make(), level, `awk 'BEGIN { s = "x"; while (1) s = s s }'`, { _resource_memory: '64Mi' })).rejects.toThrow(/^sandbox command failed: (exit code 2: .*out of memory|.*memory limit of 64 MB exceeded)/);
+  });
+
+  it('holds the whole command to the memory limit, not just each process', async () => {
+    const support = detectSandboxLevel(level);
+    if (support.cgroups.memoryParent === undefined) throw new Error(`a memory limit for the whole command needs a memory cgroup, and this host has none: ${support.cgroups.note}`);
+    // Six processes of ~40 MB each: every one is under the per-process RLIMIT_AS, together they are not.
+    const hog = `awk 'BEGIN { s = "x"; while (length(s) < 16000000) s = s s; system("sleep 1") }'`;
+    await expect(runTool(dirs.make(), level, `for i in 1 2 3 4 5 6; do ${hog} & done; wait`, {}, { sandboxMemoryMb: 64 })).rejects.toThrow(/^sandbox command failed: .*memory limit of 64 MB exceeded/);
   });
 
   it('kills a CPU spinner at the CPU limit', async () => {
