@@ -32,6 +32,8 @@ function setupScript(spec: IsolationSpec, pivotRoot: string, setpriv: string): s
     `mount -t tmpfs -o mode=1777,size=${spec.tmpMb}m splai-tmp "$R/tmp"`,
     'mount -t tmpfs -o mode=0755,size=64k splai-dev "$R/dev"',
     'for n in null zero full random urandom tty; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done',
+    // POSIX shared memory and semaphores (Python multiprocessing), as bwrap's --dev has.
+    `mkdir "$R/dev/shm"; mount -t tmpfs -o mode=1777,size=${spec.tmpMb}m splai-shm "$R/dev/shm"`,
     'ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',
     // After /tmp: the work dir may live under the host's /tmp.
     `mkdir -p "$R"${w}`,

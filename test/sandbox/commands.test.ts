@@ -46,6 +46,11 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
     await expect(runTool(dirs.make(), level, 'exit 3')).rejects.toMatchObject({ name: 'TaskError', message: 'sandbox command failed: exit code 3' });
   });
 
+  it('runs ordinary tools: alternatives (awk), pipes, shared memory, /dev/null', async () => {
+    const output = await runTool(dirs.make(), level, `printf 'b\\na\\n' | sort | awk '{ printf "%s", $0 }'; echo; echo shm > /dev/shm/probe && cat /dev/shm/probe; echo gone > /dev/null`);
+    expect(output['stdout']).toBe('ab\nshm\n');
+  });
+
   it('runs in its private work dir with HOME and TMPDIR pointing at it', async () => {
     const root = dirs.make();
     const output = await runTool(root, level, 'pwd; echo "$HOME $TMPDIR"; echo data > file && cat file');
