@@ -56,6 +56,8 @@ export class Ledger {
   readonly completedAccepted = new Map<string, number>();
   readonly assigned = new Map<string, number>();
   readonly runningAccepted = new Set<string>();
+  /** Accepted Running reports in order, with the time they were accepted. */
+  readonly runningLog: { task: string; at: number }[] = [];
   readonly failedAccepted: { task: string; error: string }[] = [];
   duplicateReports = 0;
   staleReports = 0;
@@ -81,7 +83,10 @@ export class Ledger {
         else if (event.outcome === 'accepted') {
           const status = event.report.status || 'Completed';
           if (status === 'Completed') bump(this.completedAccepted, task);
-          else if (status === 'Running') this.runningAccepted.add(task);
+          else if (status === 'Running') {
+            this.runningAccepted.add(task);
+            this.runningLog.push({ task, at: Date.now() });
+          }
           else this.failedAccepted.push({ task, error: event.report.error ?? '' });
         }
       }
