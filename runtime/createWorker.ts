@@ -148,6 +148,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   let fail: (error: unknown) => void = () => undefined;
   const done = new Promise<SupervisorOutput>((resolve) => {
     const finish = async (output: SupervisorOutput) => {
+      durable?.markStopped();
       health.stop();
       reporter.close();
       await pool.destroy().catch(() => undefined);
@@ -180,9 +181,11 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
           if (summary !== undefined && summary.resumed + summary.interrupted + summary.corrupt > 0) {
             logger.withTag('supervisor').info('recovered state of the previous run', { reports_resumed: summary.resumed, tasks_interrupted: summary.interrupted, corrupt_files: summary.corrupt });
           }
-          if (durable?.previousRun === true && config.leaseSeconds > 0) {
-            heartbeatsHeldUntil = Date.now() + config.leaseSeconds * 1000;
-            supervisorLog.info(`restarted: holding heartbeats back ${config.leaseSeconds} s so leases of assignments the previous run never started expire`);
+          // From the previous run's stop (when known; else from now) plus one lease.
+          const holdUntil = durable?.previousRun === true ? (durable.previousStoppedAt ?? Date.now()) + config.leaseSeconds * 1000 : 0;
+          if (holdUntil > Date.now()) {
+            heartbeatsHeldUntil = holdUntil;
+            supervisorLog.info(`restarted: holding heartbeats back ${((holdUntil - Date.now()) / 1000).toFixed(1)} s so leases of assignments the previous run never started expire`);
           }
           actor.start();
           health.check();

@@ -14,7 +14,7 @@
  * queued like any other. Delivery then goes on in the background; per-task order
  * holds because the Reporter keeps one ordered queue per task.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox } from '../actors/outbox.js';
 import type { Reporter, ReportOutcome, ReportStore } from '../actors/reporter.js';
@@ -30,6 +30,10 @@ export interface DurableState {
    * new run would extend their leases forever (see docs/reliability.md).
    */
   readonly previousRun: boolean;
+  /** When the previous run stopped (ms since epoch), if it stopped rather than died. */
+  readonly previousStoppedAt: number | undefined;
+  /** Note in the state dir that this run stopped now (its leases run out from here). */
+  markStopped(): void;
   readonly outbox: Outbox;
   readonly journal: TaskJournal;
   /** The Reporter's store: outbox writes with the journal kept in step. */
@@ -55,7 +59,9 @@ export function openDurableState(dir: string): DurableState {
   const journal = TaskJournal.open(join(dir, 'journal'));
   const marker = join(dir, 'worker.json');
   const previousRun = existsSync(marker);
-  writeFileSync(marker, `${JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() })}\n`);
+  const previousStoppedAt = previousRun ? stoppedAt(marker) : undefined;
+  const startedAt = new Date().toISOString();
+  writeFileSync(marker, `${JSON.stringify({ pid: process.pid, started_at: startedAt })}\n`);
   const store: ReportStore = {
     async save(id, report) {
       if (report.status === 'Running') {
@@ -72,6 +78,14 @@ export function openDurableState(dir: string): DurableState {
   return {
     dir,
     previousRun,
+    previousStoppedAt,
+    markStopped() {
+      try {
+        writeFileSync(marker, `${JSON.stringify({ pid: process.pid, started_at: startedAt, stopped_at: new Date().toISOString() })}\n`);
+      } catch {
+        // Only an optimisation of the next start: without it the next run holds its heartbeats back.
+      }
+    },
     outbox,
     journal,
     store,
@@ -92,4 +106,14 @@ export function openDurableState(dir: string): DurableState {
       return { resumed: saved.reports.length, interrupted: interrupted.length, corrupt: saved.corrupt.length };
     },
   };
+}
+
+function stoppedAt(marker: string): number | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(marker, 'utf8')) as { stopped_at?: unknown };
+    const at = typeof parsed.stopped_at === 'string' ? Date.parse(parsed.stopped_at) : Number.NaN;
+    return Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  }
 }

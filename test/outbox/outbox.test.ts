@@ -178,6 +178,19 @@ describe('in-flight journal', () => {
     expect(await readdir(join(dir, 'outbox'))).toEqual([]);
   });
 
+  it('knows whether a worker ran with this state dir before, and when it stopped', async () => {
+    const dir = await tempDir();
+    const first = openDurableState(dir);
+    expect(first.previousRun).toBe(false);
+    const crashed = openDurableState(dir); // the first one never said it stopped: a crash
+    expect(crashed.previousRun).toBe(true);
+    expect(crashed.previousStoppedAt).toBeUndefined();
+    crashed.markStopped();
+    const next = openDurableState(dir);
+    expect(next.previousRun).toBe(true);
+    expect(next.previousStoppedAt).toBeGreaterThan(0);
+  });
+
   it('drops half-written and unreadable journal files', async () => {
     const dir = await tempDir();
     const journal = TaskJournal.open(dir);
