@@ -8,8 +8,12 @@ import { LocalArtifactStore } from './LocalArtifactStore.js';
  * dependencies. The S3 SDK is only loaded when an endpoint is set.
  */
 export async function createArtifactStore(config: WorkerConfig): Promise<ArtifactStore> {
-  const local = new LocalArtifactStore(config.artifactRoot);
   const upload = config.artifactBackend === 'minio';
+  // Local outputs are fsync'd: the Completed report (made durable by the outbox)
+  // must never point at an output a power cut can lose. With uploads the bucket
+  // holds the reported copy (a failed upload fails the task), so the local one is
+  // a cache and skips the fsync (~3-5 ms per task, docs/performance.md).
+  const local = new LocalArtifactStore(config.artifactRoot, { fsync: !upload });
   if (config.minioEndpoint === '') {
     if (upload) throw new Error('SPLAI_MINIO_ENDPOINT is required when SPLAI_ARTIFACT_BACKEND=minio');
     return local;
