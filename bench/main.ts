@@ -211,10 +211,18 @@ async function main(): Promise<number> {
     await phase('cli', async () => {
       if (!wanted('cli')) return;
       progress(`CLI: ${plan.cliProbes} x start-up and idle RSS of splai-worker run`);
-      for (let i = 0; i < plan.cliProbes; i++) {
-        const probe = await probeCli({ timeline, url: server.url, workerId: `cli-${i}`, artifactRoot, idleMillis: plan.cliIdleMillis, logFile: logFile(`cli-${i}`) });
-        startupMs.push(probe.startupMs);
-        rssIdleMb.push(probe.rssMb);
+      // A control plane with the gateway's defaults (5 s heartbeats): an idle worker as deployed.
+      const idleServer = await startControlPlaneServer({});
+      const idleTimeline = new Timeline(idleServer.controlPlane);
+      try {
+        for (let i = 0; i < plan.cliProbes; i++) {
+          const probe = await probeCli({ timeline: idleTimeline, url: idleServer.url, workerId: `cli-${i}`, artifactRoot, idleMillis: plan.cliIdleMillis, logFile: logFile(`cli-${i}`) });
+          startupMs.push(probe.startupMs);
+          rssIdleMb.push(probe.rssMb);
+        }
+      } finally {
+        idleTimeline.close();
+        await idleServer.close();
       }
     });
   } finally {
