@@ -4,7 +4,7 @@
  * start-up recovery that hands the previous run's leftovers to the Reporter.
  *
  * Order of writes, per task, so that a kill at any instant loses nothing:
- * 1. journal entry (task started), then the `Running` report into the outbox;
+ * 1. journal entry (task started); the `Running` report itself stays in memory;
  * 2. final report into the outbox, then the journal entry is removed;
  * 3. each report is removed from the outbox once settled.
  *
@@ -65,8 +65,11 @@ export function openDurableState(dir: string): DurableState {
   const store: ReportStore = {
     async save(id, report) {
       if (report.status === 'Running') {
+        // Only final reports are made durable. A `Running` report lost in a crash
+        // needs no replay: the journal entry written here makes the next run report
+        // the task `Failed`, which the gateway accepts from Assigned as from Running.
+        // This halves the fsyncs a task waits for before it may start.
         await journal.add(entryOfRunning(report));
-        await outbox.save(id, report);
       } else {
         await outbox.save(id, report);
         await journal.remove(report);
