@@ -67,6 +67,18 @@ export class Reporter {
     return this.enqueue(id, report);
   }
 
+  /**
+   * Queue a report and resolve as soon as it is saved in the store (durable with
+   * the outbox), without waiting for a delivery attempt: `queued`. For final
+   * reports, whose delivery outcome changes nothing for the task: the task's slot
+   * frees while delivery goes on in the background.
+   */
+  async submitDurably(report: ReportRequest, id = this.nextId(report)): Promise<ReportOutcome> {
+    await this.options.store?.save(id, report);
+    void this.enqueue(id, report);
+    return 'queued';
+  }
+
   /** Re-queue a report that an earlier run saved but did not deliver (already stored). */
   resume(id: string, report: ReportRequest): Promise<ReportOutcome> {
     return this.enqueue(id, report);

@@ -51,7 +51,9 @@ export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
       );
     },
     poll: (maxTasks, signal) => api.poll(config.workerId, maxTasks, signal),
-    report: (report) => reporter.submit(report),
+    // The Running report's outcome decides whether the task runs (stale lease: no),
+    // so it is awaited; a final report only has to be saved before the slot frees.
+    report: (report) => (report.status === 'Running' ? reporter.submit(report) : reporter.submitDurably(report)),
     async execute(assignment, signal) {
       const started = performance.now();
       try {

@@ -3,14 +3,14 @@
  * restart finds, in which order it is delivered, and what a crash mid-write
  * leaves behind.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
 import { Outbox } from '../../actors/outbox.js';
 import { Reporter } from '../../actors/reporter.js';
-import { INTERRUPTED_ERROR, TaskJournal } from '../../actors/taskJournal.js';
+import { entryOfRunning, INTERRUPTED_ERROR, TaskJournal } from '../../actors/taskJournal.js';
 import { finalKey, runningKey } from '../../protocol/keys.js';
 import type { ReportRequest } from '../../protocol/schemas.js';
 import { openDurableState } from '../../runtime/durableState.js';
@@ -192,12 +192,25 @@ describe('in-flight journal', () => {
     expect(next.previousStoppedAt).toBeGreaterThan(0);
   });
 
-  it('drops half-written and unreadable journal files', async () => {
+  it('ignores a line torn by a crash and lines it cannot read', async () => {
     const dir = await tempDir();
     const journal = TaskJournal.open(dir);
-    await writeFile(join(dir, `${'a'.repeat(40)}.json.tmp-0123456789ab`), '{"worker_id":');
-    await writeFile(join(dir, `${'b'.repeat(40)}.json`), '{"broken":');
-    expect(await journal.load()).toEqual([]);
-    expect(await readdir(dir)).toEqual([]);
+    const entry = entryOfRunning(report('kept', 'Running'));
+    await journal.add(entry);
+    await journal.close();
+    await appendFile(join(dir, 'journal.log'), '{"op":"del","key":"nonsense"}\n{"broken":\n{"op":"add","key":"x","entry":{"worker_id":');
+    expect(await TaskJournal.open(dir).load()).toEqual([entry]);
+  });
+
+  it('commits the entries of tasks that start together with one append', async () => {
+    const dir = await tempDir();
+    const journal = TaskJournal.open(dir);
+    const entries = ['a', 'b', 'c', 'd'].map((t) => entryOfRunning(report(t, 'Running')));
+    await Promise.all(entries.map((e) => journal.add(e)));
+    await journal.remove(entries[1]!);
+    await journal.close();
+    const reopened = await TaskJournal.open(dir).load();
+    expect(reopened.map((e) => e.task_id).sort()).toEqual(['a', 'c', 'd']);
+    expect((await readFile(join(dir, 'journal.log'), 'utf8')).trim().split('\n')).toHaveLength(5);
   });
 });

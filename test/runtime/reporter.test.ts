@@ -85,4 +85,21 @@ describe('Reporter', () => {
     expect(calls).toBeGreaterThan(1);
     reporter.close();
   });
+
+  it('submitDurably resolves once the report is saved, before delivery, and still delivers it in order', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const reporter = new Reporter({
+      api: { report: async (r) => { await gate; events.push(`send ${r.status}`); } },
+      store: { save: async (_id, r) => void events.push(`save ${r.status}`), remove: async () => undefined },
+    });
+    const running = reporter.submit(report('a', 'Running'));
+    await expect(reporter.submitDurably(report('a', 'Completed'))).resolves.toBe('queued');
+    expect(events).toEqual(['save Running', 'save Completed']);
+    release();
+    await running;
+    expect(await reporter.flush(1000)).toBe(0);
+    expect(events).toEqual(['save Running', 'save Completed', 'send Running', 'send Completed']);
+  });
 });
