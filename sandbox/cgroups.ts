@@ -6,8 +6,11 @@
  * sandbox runs without them and says so (see SandboxSupport.enforcement).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
+import { isZombie } from './pidNamespace.js';
 
 export interface CgroupSupport {
   readonly version: 'v2' | 'v1' | 'none';
@@ -133,6 +136,9 @@ export interface CgroupEvents {
   readonly memoryLimitHit: boolean;
 }
 
+/** Waits between the attempts to remove a group that still lists a zombie. */
+const REMOVE_RETRY_MILLIS = [5, 20, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
+
 /** The groups of one command. */
 export class CommandCgroups {
   private constructor(
@@ -194,6 +200,16 @@ export class CommandCgroups {
     return [...pids];
   }
 
+  /**
+   * Pids still in the groups that can still run. A zombie holds nothing; it
+   * stays listed until its parent reaps it, and at the bwrap level that parent
+   * is often the host's init: bwrap's monitor exits as soon as the command's
+   * main process did, before the namespace's init (its child) is reaped.
+   */
+  livePids(): number[] {
+    return this.pids().filter((pid) => !isZombie(pid));
+  }
+
   events(): CgroupEvents {
     let processLimitHit = false;
     let memoryLimitHit = false;
@@ -229,6 +245,29 @@ export class CommandCgroups {
         // exited meanwhile
       }
     }
+  }
+
+  /**
+   * Remove the groups off the caller's path, once their processes are gone: a
+   * group that still lists a zombie (see livePids) cannot be removed until the
+   * zombie is reaped, so each removal is retried with backoff for about a
+   * minute; a group still there after that is left to sweepStaleCgroups.
+   * Never rejects.
+   */
+  async removeEventually(): Promise<void> {
+    await Promise.all(
+      this.dirs.map(async (dir) => {
+        for (const delay of REMOVE_RETRY_MILLIS) {
+          try {
+            await rmdir(dir);
+            return;
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EBUSY') return; // gone, or not ours to retry
+          }
+          await sleep(delay, undefined, { ref: false });
+        }
+      }),
+    );
   }
 
   /** Remove the groups; a group that still has processes stays (and is reported by the caller). */

@@ -27,6 +27,19 @@ function isDead(pid: number): boolean {
 }
 
 /**
+ * True for a zombie that holds nothing: dead, and no thread of it still runs (a
+ * leader thread that exited shows `Z` while the process's other threads run on).
+ */
+export function isZombie(pid: number): boolean {
+  if (!isDead(pid)) return false;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
+  } catch {
+    return true; // gone
+  }
+}
+
+/**
  * Pids (host view) of the live processes in namespace `ns`. Zombies are left
  * out: the namespace's init can outlive bwrap's monitor as a zombie until the
  * host's init reaps it, and it holds nothing.

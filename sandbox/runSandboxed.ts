@@ -81,6 +81,9 @@ function unshareRootMount(): string {
   return rootMountDir;
 }
 
+/** The worker's own PID namespace, read once. */
+let ownNamespace: string | undefined;
+
 /** This thread's groups of runs in progress (each thread has its own copy of this module). */
 const activeGroups = new Set<string>();
 
@@ -118,7 +121,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     stderr.attach(child.stderr as Readable);
     let namespace: string | undefined;
     let info = '';
-    const ownNamespace = pidNamespaceOf('self');
+    ownNamespace ??= pidNamespaceOf('self');
     (child.stdio[3] as Readable | null)?.on('data', (chunk: Buffer) => {
       info += chunk.toString('utf8');
       const announced = /"pid-namespace":\s*(\d+)/.exec(info)?.[1] ?? /pid:\[(\d+)\]/.exec(info)?.[1];
@@ -140,6 +143,8 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
 
     const pid = child.pid;
+    // Set once the namespace is known to be empty (see below): no more /proc scans for it.
+    let namespaceGone = false;
     const signalAll = (sig: NodeJS.Signals): void => {
       if (pid !== undefined) {
         try {
@@ -148,7 +153,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
           // group already gone
         }
       }
-      if (namespace !== undefined) signalNamespace(namespace, sig);
+      if (namespace !== undefined && !namespaceGone) signalNamespace(namespace, sig);
       if (sig === 'SIGKILL') cgroups?.killAll();
     };
     let timedOut = false;
@@ -177,9 +182,18 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       if (killTimer !== undefined) clearTimeout(killTimer);
     }
     const durationMs = Math.round(performance.now() - started);
+    // After a normal exit at the bwrap level with cgroups, no /proc scan for the
+    // namespace: bwrap exits with a code once the command's main process did;
+    // the namespace's init then dies (--die-with-parent) and the kernel kills
+    // every process of the namespace with it. Whatever may still be running
+    // meanwhile is in the command's cgroups, which it cannot leave (no /sys
+    // inside, no capabilities), and those are read and killed below until they
+    // hold no live process. Without cgroups, after a launcher killed by a
+    // signal, a timeout or an abort: the namespace is scanned, as before.
+    namespaceGone = support.level === 'bwrap' && cgroups !== undefined && status.code !== null && !timedOut && !aborted;
     const leftovers = await reapRest(() => {
-      const pids = new Set<number>(cgroups?.pids() ?? []);
-      if (namespace !== undefined) for (const p of processesInNamespace(namespace)) pids.add(p);
+      const pids = new Set<number>(cgroups?.livePids() ?? []);
+      if (namespace !== undefined && !namespaceGone) for (const p of processesInNamespace(namespace)) pids.add(p);
       return pids;
     }, signalAll);
     // A process that escaped everything else may still hold the pipes open; do not wait forever.
@@ -202,8 +216,11 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       leftovers,
     };
   } finally {
-    cgroups?.remove();
-    activeGroups.delete(groupName);
+    // Off the result's path: the processes are gone (or counted in `leftovers`),
+    // only the directories remain. The name stays active until then, so that
+    // this thread's sweep leaves the group to this removal.
+    if (cgroups === undefined) activeGroups.delete(groupName);
+    else void cgroups.removeEventually().finally(() => activeGroups.delete(groupName));
   }
 }
 
@@ -214,7 +231,8 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
  */
 async function reapRest(remaining: () => Set<number>, signalAll: (sig: NodeJS.Signals) => void): Promise<number> {
   signalAll('SIGKILL');
-  for (let i = 0; i < 100; i++) {
+  const deadline = performance.now() + REAP_MILLIS;
+  for (let i = 0; performance.now() < deadline; i++) {
     const pids = remaining();
     if (pids.size === 0) return 0;
     for (const p of pids) {
@@ -224,7 +242,13 @@ async function reapRest(remaining: () => Set<number>, signalAll: (sig: NodeJS.Si
         // gone meanwhile
       }
     }
-    await sleep(20);
+    // A SIGKILLed process is usually gone within a millisecond or two: look again soon, then less often.
+    await sleep(REAP_POLL_MILLIS[i] ?? 20);
   }
   return remaining().size;
 }
+
+/** How long reapRest keeps killing before it reports leftovers. */
+const REAP_MILLIS = 2000;
+/** reapRest's first waits between looks; 20 ms after these. */
+const REAP_POLL_MILLIS = [1, 2, 5, 10];
