@@ -27,11 +27,7 @@ export interface IsolationSpec {
  */
 export function bwrapArgs(spec: IsolationSpec): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '--hostname', 'splai-sandbox', '--ro-bind', '/usr', '/usr'];
-  for (const dir of topDirs()) {
-    if ('symlink' in dir) args.push('--symlink', dir.symlink, `/${dir.name}`);
-    else args.push('--ro-bind', dir.bind, `/${dir.name}`);
-  }
-  for (const entry of etcEntries()) args.push('--ro-bind-try', entry, entry);
+  args.push(...systemViewArgs());
   // bwrap covers /proc/sys only when it is writable as a directory, which it never
   // is; its files are writable by uid 0 even without capabilities (vm.*,
   // kernel.core_pattern: a host escape). A read-only bind closes that.
@@ -40,4 +36,25 @@ export function bwrapArgs(spec: IsolationSpec): string[] {
   args.push('--bind', spec.workDir, spec.workDir);
   args.push('--remount-ro', '/', '--chdir', spec.workDir, '--info-fd', '3', '--', ...spec.argv);
   return args;
+}
+
+let cachedViewArgs: readonly string[] | undefined;
+
+/**
+ * The binds of the host's program directories and /etc entries, looked up once
+ * per thread: the host's layout does not change under a running worker, and an
+ * /etc entry that vanishes later is skipped by `--ro-bind-try`. The cache can
+ * only show less than a fresh lookup, never more.
+ */
+function systemViewArgs(): readonly string[] {
+  if (cachedViewArgs === undefined) {
+    const args: string[] = [];
+    for (const dir of topDirs()) {
+      if ('symlink' in dir) args.push('--symlink', dir.symlink, `/${dir.name}`);
+      else args.push('--ro-bind', dir.bind, `/${dir.name}`);
+    }
+    for (const entry of etcEntries()) args.push('--ro-bind-try', entry, entry);
+    cachedViewArgs = args;
+  }
+  return cachedViewArgs;
 }
