@@ -99,11 +99,14 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (flags.has('keep') || inspectorUrl !== undefined) {
-    out(`\nstill serving at ${server.url}${inspectorUrl === undefined ? '' : ` (inspector ${inspectorUrl})`}; Ctrl-C to stop`);
-    await new Promise<void>((resolve) => {
+    // Listen before saying so: Node installs a signal handler only once a listener
+    // exists, and a Ctrl-C that lands in between would kill the process outright.
+    const interrupted = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    out(`\nstill serving at ${server.url}${inspectorUrl === undefined ? '' : ` (inspector ${inspectorUrl})`}; Ctrl-C to stop`);
+    await interrupted;
   }
   await worker.stop();
   inspection.close();

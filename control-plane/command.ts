@@ -92,12 +92,9 @@ export async function runControlPlaneCommand(argv: readonly string[], io: Comman
     err(`splai-worker control-plane: cannot listen on ${options.host}:${options.port}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  out(`SPLAI development control plane listening on ${server.url}`);
-  out(`  workers: SPLAI_CONTROL_PLANE_URL=${server.url}${options.tokens.length > 0 ? ' (token required)' : ''}`);
-  out(`  submit a job: POST ${server.url}/v1/jobs`);
-  io.onListening?.(server.url);
-
-  await new Promise<void>((resolve) => {
+  // Listen for signals before announcing the URL: Node installs a signal handler
+  // only once a listener exists, and a signal in between would kill the process.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -109,6 +106,11 @@ export async function runControlPlaneCommand(argv: readonly string[], io: Comman
     if (io.signal?.aborted) stop();
     else io.signal?.addEventListener('abort', stop);
   });
+  out(`SPLAI development control plane listening on ${server.url}`);
+  out(`  workers: SPLAI_CONTROL_PLANE_URL=${server.url}${options.tokens.length > 0 ? ' (token required)' : ''}`);
+  out(`  submit a job: POST ${server.url}/v1/jobs`);
+  io.onListening?.(server.url);
+  await stopped;
   out('control plane stopping');
   await server.close();
   return 0;
