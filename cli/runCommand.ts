@@ -105,15 +105,8 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   const inspection = await loadInspection({ setting: config.inspect, secrets: secretValues(config) });
   const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics), ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }) });
   io.onWorker?.(worker);
-  if (server !== undefined) {
-    addWorkerRoutes(server, worker, { metrics, sandboxLevel: sandbox.level });
-    supervisorLog.info(`http endpoint listening at ${server.url} (/healthz /readyz /status /metrics)`);
-    const inspectorUrl = inspection.mount(server);
-    if (inspectorUrl !== undefined) stderr(`splai-worker: inspector (${inspection.mode}) at ${inspectorUrl}\n`);
-    io.onHttpServer?.(server, worker);
-  } else if (inspection.mode !== 'off') {
-    supervisorLog.warn('the inspector needs the HTTP endpoint, but SPLAI_HTTP_ADDR is off: not serving it');
-  }
+  // Signal listeners before anything announces readiness (URLs on stderr): Node
+  // installs a signal handler only once a listener exists.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -126,6 +119,15 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
   if (io.handleSignals ?? true) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  }
+  if (server !== undefined) {
+    addWorkerRoutes(server, worker, { metrics, sandboxLevel: sandbox.level });
+    supervisorLog.info(`http endpoint listening at ${server.url} (/healthz /readyz /status /metrics)`);
+    const inspectorUrl = inspection.mount(server);
+    if (inspectorUrl !== undefined) stderr(`splai-worker: inspector (${inspection.mode}) at ${inspectorUrl}\n`);
+    io.onHttpServer?.(server, worker);
+  } else if (inspection.mode !== 'off') {
+    supervisorLog.warn('the inspector needs the HTTP endpoint, but SPLAI_HTTP_ADDR is off: not serving it');
   }
   worker.start();
   const output = await worker.done;
