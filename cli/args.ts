@@ -1,4 +1,5 @@
 /** A small, strict command-line parser: `--name value`, `--name=value`, `--flag`, positionals. */
+import { UsageError } from './UsageError.js';
 
 export interface ParsedArgs {
   readonly positionals: string[];
@@ -38,4 +39,11 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
     }
   }
   return { positionals, flags };
+}
+
+/** The text of `--name`, undefined when absent; a UsageError when it was given without a value. */
+export function flagValue(flags: ParsedArgs['flags'], name: string): string | undefined {
+  const value = flags.get(name);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value;
 }

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
-import { parseArgs } from './args.js';
+import { flagValue, parseArgs } from './args.js';
 import { PACKAGED_UNIT, systemdUnit } from './systemdUnit.js';
 
 export const JOIN_HELP = `Usage: splai-worker join --url URL [--worker-id ID] [--token T] [--env-file PATH] [--install] [--force]
@@ -69,11 +69,7 @@ export async function runJoinCommand(argv: readonly string[], io: JoinIo = {}): 
     stdout(JOIN_HELP);
     return 0;
   }
-  const value = (name: string): string | undefined => {
-    const given = flags.get(name);
-    if (given === true) throw new Error(`--${name} needs a value`);
-    return given;
-  };
+  const value = (name: string) => flagValue(flags, name);
   let url: string;
   let workerId: string;
   let token: string;

@@ -19,7 +19,8 @@ import { isControlPlaneError } from '../actors/ControlPlaneError.js';
 import { isConfigError } from '../config/ConfigError.js';
 import { loadConfig } from '../config/load.js';
 import { redact } from '../runtime/logger.js';
-import { parseArgs } from './args.js';
+import { flagValue, parseArgs } from './args.js';
+import { UsageError } from './UsageError.js';
 
 export const VERIFY_HELP = `Usage: splai-worker verify --url URL [--worker-id ID] [--token T] [--timeout-ms N]
 
@@ -53,11 +54,7 @@ export async function runVerifyCommand(argv: readonly string[], io: VerifyIo = {
     stdout(VERIFY_HELP);
     return 0;
   }
-  const text = (name: string) => {
-    const value = flags.get(name);
-    if (value === true) throw new UsageError(`--${name} needs a value`);
-    return value;
-  };
+  const text = (name: string) => flagValue(flags, name);
   let url: string;
   let workerId: string;
   let token: string;
@@ -174,8 +171,4 @@ export function formatTable(results: readonly CheckResult[]): string {
   const width = Math.max(5, ...results.map((r) => r.name.length));
   const rows = [`${'CHECK'.padEnd(width)}  RESULT  DETAIL`, ...results.map((r) => `${r.name.padEnd(width)}  ${r.status.padEnd(6)}  ${r.detail}`)];
   return rows.join('\n');
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
