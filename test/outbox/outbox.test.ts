@@ -202,7 +202,7 @@ describe('in-flight journal', () => {
     expect(await TaskJournal.open(dir).load()).toEqual([entry]);
   });
 
-  it('commits the entries of tasks that start together with one append', async () => {
+  it('keeps the entries of tasks that start together, and their removals, across a reopen', async () => {
     const dir = await tempDir();
     const journal = TaskJournal.open(dir);
     const entries = ['a', 'b', 'c', 'd'].map((t) => entryOfRunning(report(t, 'Running')));
