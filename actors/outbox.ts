@@ -1,25 +1,32 @@
 /**
  * The durable report outbox: the Reporter's {@link ReportStore} on disk.
  *
- * Every report is written to `<dir>/<id>.json` (temp file, fsync, rename, fsync
- * of the directory) before its first delivery attempt, and deleted once it is
- * settled (delivered, or refused for good). A worker killed at any moment leaves
- * exactly the reports that were not settled; the next run hands them back to the
- * Reporter with {@link Outbox.load} + `Reporter.resume`.
+ * Every report is saved before its first delivery attempt and marked settled
+ * once it is (delivered, or refused for good). A worker killed at any moment
+ * leaves exactly the reports that were not settled; the next run hands them
+ * back to the Reporter with {@link Outbox.load} + `Reporter.resume`.
+ *
+ * Layout: one append-only log ({@link AppendLog}), `outbox.log`, one JSON line
+ * per change: `put` with the id and the report, `del` with the id. A `put` is
+ * durable when `save` resolves, and reports saved together share one
+ * fdatasync (group commit: what keeps a busy worker's cost per report low). A
+ * `del` is not synced: if a power cut loses it, the report is delivered again
+ * after the restart with the same idempotency key, and the control plane keeps
+ * the first.
  *
  * Ids are a zero-padded counter that continues from the highest id found on
- * disk, so sorting file names gives the order reports were produced in, across
- * restarts and regardless of the wall clock (per-task order: Running before the
- * final report). A crash mid-write leaves only a `*.tmp-*` file: it is ignored
- * and cleaned up; a file that does not parse as a report is set aside as
- * `*.corrupt` for an operator to look at, never delivered.
+ * disk, so sorting them gives the order reports were produced in, across
+ * restarts and regardless of the wall clock (per-task order: Running before
+ * the final report). A line that cannot be read is never delivered: it is
+ * copied to `corrupt.log` for an operator to look at. Reports in the layout of
+ * earlier versions (a file per report) are moved into the log when it is loaded.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { appendFile, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { atomicWrite } from '../artifacts/atomicWrite.js';
 import { ReportRequestSchema, type ReportRequest } from '../protocol/schemas.js';
+import { AppendLog } from './appendLog.js';
 import type { ReportStore } from './reporter.js';
 
 /** A report an earlier run saved but did not settle. */
@@ -31,30 +38,48 @@ export interface SavedReport {
 /** What {@link Outbox.load} found besides good reports. */
 export interface OutboxLoadResult {
   readonly reports: SavedReport[];
-  /** Files that were not reports (set aside as `.corrupt`). */
+  /** Lines (or old-layout files) that were not reports: set aside, never delivered. */
   readonly corrupt: string[];
-  /** Half-written temp files removed. */
+  /** Half-written files of the old layout, removed. */
   readonly partial: number;
 }
 
 const ID_DIGITS = 16;
-const FILE_PATTERN = /^(\d{16})-(Running|Completed|Failed)\.json$/;
+const ID_PATTERN = /^\d{16}-(Running|Completed|Failed)$/;
+/** A report file of the layout before the log (one file per report). */
+const LEGACY_FILE = /^(\d{16}-(?:Running|Completed|Failed))\.json$/;
+const LOG_NAME = 'outbox.log';
+const CORRUPT_NAME = 'corrupt.log';
+
+const LineSchema = v.union([
+  v.object({ op: v.literal('put'), id: v.pipe(v.string(), v.regex(ID_PATTERN)), report: ReportRequestSchema }),
+  v.object({ op: v.literal('del'), id: v.string() }),
+]);
 
 export class Outbox implements ReportStore {
   private counter = 0;
+  /** The `put` line of every report saved and not settled: what a rewrite of the log keeps. */
+  private readonly live = new Map<string, string>();
+  private readonly log: AppendLog;
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string) {
+    this.log = AppendLog.open(join(dir, LOG_NAME), () => this.live.values());
+  }
 
   /**
-   * Create the directory if needed and continue the id counter after what is on
-   * disk. Synchronous (once, at start-up) so a worker can be built synchronously.
+   * Create the directory and the log if needed and continue the id counter after
+   * what is on disk. Synchronous (once, at start-up) so a worker can be built
+   * synchronously; {@link load} reads the reports themselves.
    */
   static open(dir: string): Outbox {
-    mkdirSync(dir, { recursive: true });
     const outbox = new Outbox(dir);
     for (const name of readdirSync(dir)) {
-      const match = FILE_PATTERN.exec(name);
-      if (match !== null) outbox.counter = Math.max(outbox.counter, Number(match[1]));
+      const legacy = LEGACY_FILE.exec(name);
+      if (legacy?.[1] !== undefined) outbox.continueAfter(legacy[1]);
+    }
+    // Every line starts with the id (see save/remove): no need to parse reports here.
+    for (const match of readFileSync(join(dir, LOG_NAME), 'utf8').matchAll(/^\{"op":"(?:put|del)","id":"(\d{16})-/gm)) {
+      if (match[1] !== undefined) outbox.continueAfter(match[1]);
     }
     return outbox;
   }
@@ -65,60 +90,94 @@ export class Outbox implements ReportStore {
   }
 
   async save(id: string, report: ReportRequest): Promise<void> {
-    await atomicWrite(this.pathOf(id), JSON.stringify(report));
-    // The rename is only durable once the directory entry is.
-    await syncDirectory(this.dir);
+    if (!ID_PATTERN.test(id)) throw new Error(`invalid outbox id ${JSON.stringify(id)}`);
+    const line = JSON.stringify({ op: 'put', id, report });
+    this.live.set(id, line);
+    await this.log.append(line, true);
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.pathOf(id), { force: true });
+    if (!this.live.delete(id)) return;
+    await this.log.append(JSON.stringify({ op: 'del', id }), false);
   }
 
-  /** Reports left by earlier runs, oldest first. Cleans up half-written files. */
+  /** Reports left by earlier runs, oldest first. */
   async load(): Promise<OutboxLoadResult> {
+    const found = new Map<string, ReportRequest>();
+    const corrupt: string[] = [];
+    for (const line of await this.log.readLines()) {
+      if (line === '') continue;
+      const parsed = parseLine(line);
+      if (parsed === undefined) corrupt.push(line);
+      else if (parsed.op === 'put') found.set(parsed.id, parsed.report);
+      else found.delete(parsed.id);
+    }
+    if (corrupt.length > 0) await appendFile(join(this.dir, CORRUPT_NAME), corrupt.map((line) => `${line}\n`).join(''));
+    const legacy = await this.importLegacyFiles();
+    const ids = [...found.keys(), ...legacy.reports.map((r) => r.id)].sort();
+    const all = new Map([...found, ...legacy.reports.map((r): [string, ReportRequest] => [r.id, r.report])]);
+    const reports = ids.map((id) => ({ id, report: all.get(id)! }));
+    for (const { id, report } of reports) {
+      this.continueAfter(id);
+      this.live.set(id, JSON.stringify({ op: 'put', id, report }));
+    }
+    return { reports, corrupt: [...corrupt, ...legacy.corrupt], partial: legacy.partial };
+  }
+
+  /** Close the log file (the next write reopens it). */
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  private continueAfter(id: string): void {
+    this.counter = Math.max(this.counter, Number(id.slice(0, ID_DIGITS)));
+  }
+
+  /**
+   * Move reports an older version left as one file each into the log (saved
+   * before the file is removed); set aside files that are not reports and
+   * remove half-written temp files.
+   */
+  private async importLegacyFiles(): Promise<OutboxLoadResult> {
     const reports: SavedReport[] = [];
     const corrupt: string[] = [];
     let partial = 0;
     for (const name of (await readdir(this.dir)).sort()) {
-      if (name.includes('.tmp-')) {
-        await rm(join(this.dir, name), { force: true });
+      const path = join(this.dir, name);
+      if (/\.json\.tmp-/.test(name)) {
+        await rm(path, { force: true });
         partial++;
         continue;
       }
-      const match = FILE_PATTERN.exec(name);
-      if (match === null) continue;
-      const report = parseReport(await readFile(join(this.dir, name), 'utf8').catch(() => ''));
-      if (report === undefined) {
-        await rename(join(this.dir, name), join(this.dir, `${name}.corrupt`)).catch(() => undefined);
+      const id = LEGACY_FILE.exec(name)?.[1];
+      if (id === undefined) continue;
+      const parsed = parseLine(JSON.stringify({ op: 'put', id, report: await readJson(path) }));
+      if (parsed?.op !== 'put') {
+        await rename(path, `${path}.corrupt`).catch(() => undefined);
         corrupt.push(name);
         continue;
       }
-      reports.push({ id: name.slice(0, -'.json'.length), report });
+      await this.save(id, parsed.report);
+      await rm(path, { force: true });
+      reports.push({ id, report: parsed.report });
     }
     return { reports, corrupt, partial };
   }
-
-  private pathOf(id: string): string {
-    if (!/^[\w-]+$/.test(id)) throw new Error(`invalid outbox id ${JSON.stringify(id)}`);
-    return join(this.dir, `${id}.json`);
-  }
 }
 
-function parseReport(text: string): ReportRequest | undefined {
+async function readJson(path: string): Promise<unknown> {
   try {
-    const parsed = v.safeParse(ReportRequestSchema, JSON.parse(text));
-    return parsed.success ? parsed.output : undefined;
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch {
     return undefined;
   }
 }
 
-/** fsync a directory so that renames and creations in it survive a power cut. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+function parseLine(line: string): v.InferOutput<typeof LineSchema> | undefined {
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const parsed = v.safeParse(LineSchema, JSON.parse(line));
+    return parsed.success ? parsed.output : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -12,24 +12,20 @@
  * journal still holds at start-up was interrupted, and
  * {@link interruptedReport} turns it into a `Failed` report.
  *
- * Layout: one append-only file, `journal.log`, one JSON line per change
- * (`add` with the entry, `del` with the task's hash: ids come from the network
- * and are never used as paths). Group commit: every `add` made while a write is
- * in progress joins the next batch, and a batch costs one append and one
- * fdatasync however many tasks start at once, which is what keeps a busy
- * worker's start-up cost per task low. A `del` is appended without a sync: if
- * it is lost in a power cut, the task's final report is already durable in the
- * outbox, and the `Failed` report sent at restart carries the same idempotency
- * key, so the control plane keeps the first. A torn last line is ignored. The
- * file is emptied whenever no task is in flight and it has grown large.
+ * Layout: one append-only log ({@link AppendLog}), `journal.log`, one JSON
+ * line per change (`add` with the entry, `del` with the task's hash: ids come
+ * from the network and are never used as paths). Group commit: an `add` is
+ * durable when it resolves, and tasks starting together share one fdatasync.
+ * A `del` is appended without a sync: if it is lost in a power cut, the task's
+ * final report is already durable in the outbox, and the `Failed` report sent
+ * at restart carries the same idempotency key, so the control plane keeps the
+ * first. The log is rewritten with the live entries once it has grown large.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { ReportRequest } from '../protocol/schemas.js';
-import { syncDirectory } from './outbox.js';
+import { AppendLog } from './appendLog.js';
 
 /** The error of the `Failed` report sent for a task a crash interrupted. */
 export const INTERRUPTED_ERROR = 'worker restarted while the task was running';
@@ -57,110 +53,51 @@ export type JournalEntry = v.InferOutput<typeof EntrySchema>;
 export type TaskIdentity = Pick<ReportRequest, 'job_id' | 'task_id' | 'lease_id'>;
 
 const LOG_NAME = 'journal.log';
-/** Empty the log when nothing is in flight and it has grown past this. */
-const COMPACT_BYTES = 1 << 20;
-
-interface Pending {
-  readonly line: string;
-  readonly durable: boolean;
-  readonly done: (error?: unknown) => void;
-}
 
 export class TaskJournal {
-  private handle: Promise<FileHandle> | undefined;
-  private queue: Pending[] = [];
-  private writing = false;
-  private size = 0;
-  /** Compaction only after load(): an earlier run's entries must never be emptied unread. */
-  private loaded = false;
-  /** Hashes of the entries in the log that were not removed (for compaction only). */
-  private readonly live = new Set<string>();
+  /** The `add` line of every task in the log that was not removed: what a rewrite keeps. */
+  private readonly live = new Map<string, string>();
+  private readonly log: AppendLog;
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string) {
+    this.log = AppendLog.open(join(dir, LOG_NAME), () => this.live.values());
+  }
 
   /** Create the directory and the log if needed (synchronous: once, at start-up). */
   static open(dir: string): TaskJournal {
-    mkdirSync(dir, { recursive: true });
-    closeSync(openSync(join(dir, LOG_NAME), 'a'));
     return new TaskJournal(dir);
   }
 
   /** Record that a task is starting. Durable when it resolves. */
   async add(entry: JournalEntry): Promise<void> {
     const key = keyOf(entry);
-    this.live.add(key);
-    await this.append(JSON.stringify({ op: 'add', key, entry }), true);
+    const line = JSON.stringify({ op: 'add', key, entry });
+    this.live.set(key, line);
+    await this.log.append(line, true);
   }
 
   /** The task is accounted for (final report saved, or nobody wants it any more). */
   async remove(task: TaskIdentity): Promise<void> {
     const key = keyOf(task);
     this.live.delete(key);
-    await this.append(JSON.stringify({ op: 'del', key }), false);
+    await this.log.append(JSON.stringify({ op: 'del', key }), false);
   }
 
   /** Entries left by an earlier run (tasks it was running when it stopped), oldest first. */
   async load(): Promise<JournalEntry[]> {
-    const text = await readFile(join(this.dir, LOG_NAME), 'utf8').catch(() => '');
-    const entries = new Map<string, JournalEntry>();
-    for (const line of text.split('\n')) {
+    const entries = new Map<string, { entry: JournalEntry; line: string }>();
+    for (const line of await this.log.readLines()) {
       const parsed = parseLine(line);
-      if (parsed?.op === 'add') entries.set(parsed.key, parsed.entry);
+      if (parsed?.op === 'add') entries.set(parsed.key, { entry: parsed.entry, line });
       else if (parsed?.op === 'del') entries.delete(parsed.key);
     }
-    this.size = Buffer.byteLength(text);
-    this.loaded = true;
-    for (const key of entries.keys()) this.live.add(key);
-    return [...entries.values()].sort((a, b) => a.started_at - b.started_at);
+    for (const [key, { line }] of entries) this.live.set(key, line);
+    return [...entries.values()].map((e) => e.entry).sort((a, b) => a.started_at - b.started_at);
   }
 
   /** Close the log file (the next write reopens it). */
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await (await handle)?.close();
-  }
-
-  private append(line: string, durable: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: `${line}\n`, durable, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (!this.writing) void this.writeBatches();
-    });
-  }
-
-  /** One append (+ one fdatasync when any line of the batch needs it) per batch. */
-  private async writeBatches(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          const handle = await (this.handle ??= this.openLog());
-          const text = batch.map((p) => p.line).join('');
-          await handle.write(text);
-          this.size += Buffer.byteLength(text);
-          if (batch.some((p) => p.durable)) await handle.datasync();
-          if (this.loaded && this.live.size === 0 && this.size > COMPACT_BYTES && this.queue.length === 0) {
-            await handle.truncate(0);
-            await handle.datasync();
-            this.size = 0;
-          }
-          for (const p of batch) p.done();
-        } catch (error) {
-          for (const p of batch) p.done(error);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
-
-  private async openLog(): Promise<FileHandle> {
-    const handle = await open(join(this.dir, LOG_NAME), 'a');
-    // The log's directory entry must itself survive a power cut.
-    await syncDirectory(this.dir);
-    return handle;
+  close(): Promise<void> {
+    return this.log.close();
   }
 }
 
@@ -174,7 +111,7 @@ function parseLine(line: string): v.InferOutput<typeof LineSchema> | undefined {
     const parsed = v.safeParse(LineSchema, JSON.parse(line));
     return parsed.success ? parsed.output : undefined;
   } catch {
-    return undefined; // a line torn by a crash mid-append
+    return undefined; // damaged on disk: nothing in it can be trusted
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDirectory } from './syncDirectory.js';
 
 /**
  * Write a file so that readers see either nothing or the whole content: write a
@@ -28,17 +29,4 @@ export async function atomicWrite(path: string, content: string | Uint8Array, op
     throw error;
   }
   if (fsync) await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the data itself is synced.
-  }
 }

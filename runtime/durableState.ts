@@ -72,7 +72,10 @@ export function openDurableState(dir: string): DurableState {
         await journal.add(entryOfRunning(report));
       } else {
         await outbox.save(id, report);
-        await journal.remove(report);
+        // Not awaited: the removal needs no sync, and the journal's writer may be
+        // busy syncing entries of tasks that are starting. Lost, it costs only a
+        // duplicate Failed report (same key) after a crash.
+        void journal.remove(report).catch(() => undefined);
       }
     },
     remove: (id) => outbox.remove(id),

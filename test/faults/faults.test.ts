@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Outbox } from '../../actors/outbox.js';
 import { INTERRUPTED_ERROR, TaskJournal } from '../../actors/taskJournal.js';
 import { processesWith, Scenario, sleep, type Daemon, type MatrixRow } from './harness.js';
 
@@ -46,7 +47,7 @@ async function scenario(name: string, body: (s: Scenario) => Promise<void>): Pro
     expect(row.ranTwice, 'assignments this worker ran twice').toBe(0);
     for (const daemon of s.daemons) expect(daemon.lines().some((l) => l['msg'] === 'supervisor crashed')).toBe(false);
     // The last run drained cleanly: nothing left in the outbox or the journal.
-    expect(await readdir(join(s.dir, 'state', 'outbox'))).toEqual([]);
+    expect((await Outbox.open(join(s.dir, 'state', 'outbox')).load()).reports).toEqual([]);
     expect(await TaskJournal.open(join(s.dir, 'state', 'journal')).load()).toEqual([]);
     // No artifact is half-written, kill -9 or not.
     for (const file of await artifactFiles(join(s.dir, 'artifacts'))) expect(() => JSON.parse(readFileSync(file, 'utf8')), file).not.toThrow();

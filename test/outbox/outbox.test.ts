@@ -3,7 +3,7 @@
  * restart finds, in which order it is delivered, and what a crash mid-write
  * leaves behind.
  */
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,7 +82,8 @@ describe('outbox', () => {
     const perTask = (task: string) => up.delivered.filter((r) => r.task_id === task).map((r) => r.status);
     expect(perTask('a')).toEqual(['Running', 'Completed']);
     expect(perTask('b')).toEqual(['Running', 'Failed']);
-    expect(await readdir(dir)).toEqual([]);
+    await outbox.close();
+    expect((await Outbox.open(dir).load()).reports).toEqual([]);
   });
 
   it('continues its ids after the ones on disk, so a new run sorts after the old one', async () => {
@@ -97,11 +98,11 @@ describe('outbox', () => {
     expect((await next.load()).reports.map((r) => r.id)).toEqual([oldId, newId]);
   });
 
-  it('ignores and cleans half-written files, sets aside files that are not reports', async () => {
+  it('moves reports of the file-per-report layout into the log; cleans half-written files, sets aside files that are not reports', async () => {
     const dir = await tempDir();
-    const outbox = Outbox.open(dir);
-    const good = outbox.nextId(report('a', 'Completed'));
-    await outbox.save(good, report('a', 'Completed'));
+    // What an earlier version left: one file per report.
+    const good = '0000000000000008-Completed';
+    await writeFile(join(dir, `${good}.json`), JSON.stringify(report('a', 'Completed')));
     // A crash inside atomicWrite leaves only the temp file, possibly truncated.
     await writeFile(join(dir, '0000000000000009-Completed.json.tmp-0a1b2c3d4e5f'), '{"worker_id":"w1","job_');
     await writeFile(join(dir, '0000000000000010-Completed.json'), 'not json at all');
@@ -113,6 +114,83 @@ describe('outbox', () => {
     const left = await readdir(dir);
     expect(left.some((name) => name.includes('.tmp-'))).toBe(false);
     expect(left.filter((name) => name.endsWith('.corrupt'))).toHaveLength(2);
+    // The good one now lives in the log: its file is gone, and a new run still finds it.
+    expect(left).not.toContain(`${good}.json`);
+    const again = Outbox.open(dir);
+    expect((await again.load()).reports).toEqual([{ id: good, report: report('a', 'Completed') }]);
+    expect(again.nextId(report('b', 'Running')) > good).toBe(true);
+  });
+
+  it('never delivers a line it cannot read: sets it aside in corrupt.log', async () => {
+    const dir = await tempDir();
+    const outbox = Outbox.open(dir);
+    const [a, b] = [report('a', 'Completed'), report('b', 'Failed')];
+    const idA = outbox.nextId(a);
+    await outbox.save(idA, a);
+    await outbox.close();
+    const damaged = '{"op":"put","id":"0000000000000002-Completed","report":{"job_id":"job-1"}}';
+    await appendFile(join(dir, 'outbox.log'), `${damaged}\nnot json\n`);
+    const next = Outbox.open(dir);
+    const idB = next.nextId(b);
+    await next.save(idB, b);
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.report.task_id)).toEqual(['a', 'b']);
+    expect(loaded.corrupt).toEqual([damaged, 'not json']);
+    expect(await readFile(join(dir, 'corrupt.log'), 'utf8')).toBe(`${damaged}\nnot json\n`);
+  });
+
+  it('after a crash mid-append, cuts the torn line off so the next run\'s reports stay readable', async () => {
+    const dir = await tempDir();
+    const first = Outbox.open(dir);
+    const a = report('a', 'Completed');
+    await first.save(first.nextId(a), a);
+    await first.close();
+    // kill -9 in the middle of the next append
+    await appendFile(join(dir, 'outbox.log'), '{"op":"put","id":"0000000000000002-Completed","report":{"worker_');
+    const second = Outbox.open(dir);
+    const b = report('b', 'Failed');
+    await second.save(second.nextId(b), b);
+    await second.close();
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.report.task_id)).toEqual(['a', 'b']);
+    expect(loaded.corrupt).toEqual([]);
+  });
+
+  it('rewrites a grown log with only the unsettled reports, and a new run finds exactly those', async () => {
+    const dir = await tempDir();
+    const outbox = Outbox.open(dir);
+    await outbox.load(); // a worker reads what an earlier run left before it writes
+    const kept = report('kept', 'Completed');
+    const keptId = outbox.nextId(kept);
+    await outbox.save(keptId, kept);
+    // About 4.5 MB of reports saved and settled: past the rewrite threshold (1 MB more than the live reports) several times.
+    const padded = (task: string) => ({ ...report(task, 'Failed'), error: 'x'.repeat(2000) });
+    for (let round = 0; round < 20; round++) {
+      const batch = Array.from({ length: 100 }, (_, i) => padded(`t${round}-${i}`));
+      const ids = batch.map((r) => outbox.nextId(r));
+      await Promise.all(batch.map((r, i) => outbox.save(ids[i]!, r)));
+      await Promise.all(ids.map((id) => outbox.remove(id)));
+    }
+    const last = padded('last');
+    await outbox.save(outbox.nextId(last), last); // a durable write after the removals lets the rewrite run
+    await outbox.close();
+    const { size } = await stat(join(dir, 'outbox.log'));
+    expect(size).toBeLessThan(1.5 * 2 ** 20);
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.report.task_id)).toEqual(['kept', 'last']);
+    expect(loaded.reports[0]).toEqual({ id: keptId, report: kept });
+  });
+
+  it('ignores a rewrite that a crash interrupted', async () => {
+    const dir = await tempDir();
+    const outbox = Outbox.open(dir);
+    const a = report('a', 'Completed');
+    await outbox.save(outbox.nextId(a), a);
+    await outbox.close();
+    await writeFile(join(dir, '.outbox.log.compacting'), '{"op":"put","id":"0000000000000009-Failed","report":');
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.report.task_id)).toEqual(['a']);
+    expect(await readdir(dir)).toEqual(['outbox.log']);
   });
 
   it('refuses ids that could name another path', async () => {
@@ -176,7 +254,7 @@ describe('in-flight journal', () => {
     // Same key as the final report the task would have sent: a duplicate if that one got out.
     expect(failed.idempotency_key).toBe(finalKey('w1', 'job-1', 'cut', 1));
     expect(failed.lease_id).toBe('w1:cut:1:1');
-    expect(await readdir(join(dir, 'outbox'))).toEqual([]);
+    expect((await Outbox.open(join(dir, 'outbox')).load()).reports).toEqual([]);
   });
 
   it('knows whether a worker ran with this state dir before, and when it stopped', async () => {
@@ -200,6 +278,23 @@ describe('in-flight journal', () => {
     await journal.close();
     await appendFile(join(dir, 'journal.log'), '{"op":"del","key":"nonsense"}\n{"broken":\n{"op":"add","key":"x","entry":{"worker_id":');
     expect(await TaskJournal.open(dir).load()).toEqual([entry]);
+  });
+
+  it('rewrites a grown log with only the tasks still in flight', async () => {
+    const dir = await tempDir();
+    const journal = TaskJournal.open(dir);
+    await journal.load();
+    const running = entryOfRunning(report('still-running', 'Running'));
+    await journal.add(running);
+    for (let round = 0; round < 60; round++) {
+      const batch = Array.from({ length: 100 }, (_, i) => entryOfRunning(report(`t${round}-${i}`, 'Running')));
+      await Promise.all(batch.map((e) => journal.add(e)));
+      await Promise.all(batch.map((e) => journal.remove(e)));
+    }
+    await journal.add(entryOfRunning(report('last', 'Running')));
+    await journal.close();
+    expect((await stat(join(dir, 'journal.log'))).size).toBeLessThan(1.5 * 2 ** 20);
+    expect((await TaskJournal.open(dir).load()).map((e) => e.task_id)).toEqual(['still-running', 'last']);
   });
 
   it('keeps the entries of tasks that start together, and their removals, across a reopen', async () => {
