@@ -18,6 +18,7 @@ import type { WorkerHealth } from '../protocol/schemas.js';
 import type { LogEntry } from './effects.js';
 import { heartbeatMachine, type HeartbeatToParent } from './heartbeat.js';
 import { pollerMachine, type PollerToParent } from './poller.js';
+import { RecentKeys } from './RecentKeys.js';
 import { registrationMachine } from './registration.js';
 import { taskMachine, type TaskInput, type TaskOutput } from './task.js';
 
@@ -46,7 +47,7 @@ export interface SupervisorContext extends SupervisorInput {
   tasks: Record<string, TaskEntry>;
   inFlight: number;
   /** Keys of recently finished assignments: the same assignment delivered twice runs once. */
-  recent: string[];
+  readonly recent: RecentKeys;
   sequence: number;
   /** Whether the heartbeat actor is spawned (sending to a missing child would throw). */
   heartbeatRunning: boolean;
@@ -175,7 +176,7 @@ export const supervisorMachine = setup({
               }
             : { workerId: context.workerId, jobId: parsed.jobId, taskId: parsed.taskId, type: 'unknown', attempt: parsed.attempt, leaseId: parsed.leaseId, invalid: parsed.error };
         const key = assignmentKey({ job_id: input.jobId, task_id: input.taskId, attempt: input.attempt, lease_id: input.leaseId });
-        if (running.has(key) || context.recent.includes(key)) {
+        if (running.has(key) || context.recent.has(key)) {
           enqueue({ type: 'log', params: logEntry('warn', 'ignoring a duplicate assignment', { job_id: input.jobId, task_id: input.taskId, attempt: input.attempt }) });
           if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
           continue;
@@ -202,13 +203,12 @@ export const supervisorMachine = setup({
       // XState keeps a finished child in snapshot.children until it is stopped: without
       // this, every task ever run stays there (a leak, and each spawn copies them all).
       enqueue.stopChild(id);
-      const recent = [...context.recent, entry.key];
-      if (recent.length > RECENT_LIMIT) recent.splice(0, recent.length - RECENT_LIMIT);
+      // A side effect, not part of the transition: it runs once, when the actor executes it.
+      enqueue(() => context.recent.add(entry.key));
       const inFlight = context.inFlight - 1;
       enqueue.assign({
         tasks,
         inFlight,
-        recent,
         completed: context.completed + (output?.status === 'Completed' ? 1 : 0),
         failed: context.failed + (output?.status === 'Failed' || failedHard ? 1 : 0),
       });
@@ -243,7 +243,7 @@ export const supervisorMachine = setup({
     heartbeatIntervalMillis: input.heartbeatMillis,
     tasks: {},
     inFlight: 0,
-    recent: [],
+    recent: new RecentKeys(RECENT_LIMIT),
     sequence: 0,
     heartbeatRunning: false,
     pollerRunning: false,

@@ -281,7 +281,7 @@ describe('tasks', () => {
       execute: async (a) => (executed.push(a.task_id), ok(a)),
       report: async () => 'stale-lease',
     });
-    await waitFor(actor, (s) => s.context.inFlight === 0 && s.context.recent.length === 1, { timeout: 2000 });
+    await waitFor(actor, (s) => s.context.inFlight === 0 && s.context.recent.size === 1, { timeout: 2000 });
     expect(executed).toEqual([]);
   });
 });
