@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { TaskError } from '../executors/TaskError.js';
 import type { ArtifactStore } from './ArtifactStore.js';
-import { atomicWrite } from './atomicWrite.js';
+import { atomicWriteSync } from './atomicWrite.js';
 import { assertSafeId, idProblem } from './ids.js';
 import { localUri, parseArtifactUri } from './uri.js';
 
@@ -23,7 +23,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async write(jobId: string, taskId: string, document: Record<string, unknown>): Promise<string> {
     const path = this.pathOf(jobId, taskId);
-    await atomicWrite(path, `${JSON.stringify(document, null, 2)}\n`, this.options);
+    atomicWriteSync(path, `${JSON.stringify(document, null, 2)}\n`, this.options);
     return localUri(jobId, taskId);
   }
 

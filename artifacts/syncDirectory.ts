@@ -1,7 +1,12 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Errors of file systems that cannot fsync a directory: nothing more can be done there. */
 const UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);
+
+function unlessUnsupported(error: unknown): void {
+  if (!UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+}
 
 /**
  * fsync a directory, so that files created or renamed in it survive a power
@@ -14,8 +19,21 @@ export async function syncDirectory(dir: string): Promise<void> {
     handle = await open(dir, 'r');
     await handle.sync();
   } catch (error) {
-    if (!UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    unlessUnsupported(error);
   } finally {
     await handle?.close();
+  }
+}
+
+/** {@link syncDirectory}, blocking: for threads that do one thing at a time. */
+export function syncDirectorySync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    unlessUnsupported(error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -5,7 +5,7 @@
  * Methods: `floor.run`, `reference.run` (bare loops with the worker's HTTP
  * client), `worker.start` / `worker.samples` / `worker.stop` (the real worker
  * via createWorker, with a timing observer), `lag.start` / `lag.stop`
- * (event-loop delay of this main thread).
+ * (event-loop delay of this main thread), `cpu` (this process's CPU time).
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ControlPlaneClient } from '../actors/controlPlaneClient.js';
@@ -102,6 +102,7 @@ serve({
     worker = undefined;
     return output ?? {};
   },
+  cpu: async () => process.cpuUsage(),
   'lag.start': async (p: { resolutionMillis: number }) => {
     histogram?.disable();
     resolution = p.resolutionMillis;

@@ -17,6 +17,7 @@ import { startControlPlaneServer } from '../control-plane/httpServer.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import type { AgentSamples, LoopLag } from './agent.js';
 import { probeCli } from './cliProbe.js';
+import { metered, type CpuUsage } from './cpuMeter.js';
 import { burnJob, burnText, sandboxJob, trivialJob } from './jobs.js';
 import { projectRoot } from './launch.js';
 import { heartbeatLateness } from './lateness.js';
@@ -78,6 +79,8 @@ async function main(): Promise<number> {
   const pickupMs: number[] = [];
   const startupMs: number[] = [];
   const rssIdleMb: number[] = [];
+  const floorCpu = { agent: [] as number[], controlPlane: [] as number[] };
+  const workerCpu = { agent: [] as number[], controlPlane: [] as number[] };
   let burnTasks = 0;
 
   try {
@@ -105,7 +108,7 @@ async function main(): Promise<number> {
           return run;
         };
         await floorRun(plan.warmupTasks);
-        for (let i = 0; i < plan.repeats; i++) floorRuns.push(await floorRun(plan.floorTasks));
+        for (let i = 0; i < plan.repeats; i++) floorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), floorCpu, () => floorRun(plan.floorTasks)));
 
         progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
         const id = jobId('reference');
@@ -133,7 +136,9 @@ async function main(): Promise<number> {
           progress(`worker: ${plan.repeats} x ${plan.workerTasks} trivial tasks, ${plan.parallel} slots`);
           await timeline.runJob(trivialJob(jobId('warmup'), plan.warmupTasks), RUN_TIMEOUT);
           await agent.call<AgentSamples>('worker.samples');
-          for (let i = 0; i < plan.repeats; i++) workerRuns.push(await timeline.runJob(trivialJob(jobId('worker'), plan.workerTasks), RUN_TIMEOUT));
+          for (let i = 0; i < plan.repeats; i++) {
+            workerRuns.push(await metered(() => agent.call<CpuUsage>('cpu'), workerCpu, () => timeline.runJob(trivialJob(jobId('worker'), plan.workerTasks), RUN_TIMEOUT)));
+          }
           overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
         }
 
@@ -254,6 +259,13 @@ async function main(): Promise<number> {
     loop_lag_max_ms: rounded(Math.max(...loopLags.map((l) => l.max)), 1),
     loop_lag_bystander_p99_ms: rounded(median(bystanderLags.map((l) => l.p99)), 2),
     load_tasks: burnTasks,
+    // CPU ms per task (all threads of the process): the client under test, and this process (the control plane).
+    cpu_ms_per_task: {
+      floor_client: rounded(median(floorCpu.agent), 3),
+      worker: rounded(median(workerCpu.agent), 3),
+      control_plane_floor: rounded(median(floorCpu.controlPlane), 3),
+      control_plane_worker: rounded(median(workerCpu.controlPlane), 3),
+    },
     errors,
   };
   const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
