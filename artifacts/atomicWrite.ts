@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syncDirectorySync } from './syncDirectory.js';
 
@@ -24,7 +24,7 @@ export function atomicWriteSync(path: string, content: string | Uint8Array, opti
     const fd = openSync(temp, 'wx', 0o644);
     try {
       writeFileSync(fd, content);
-      if (fsync) fsyncSync(fd);
+      if (fsync) fdatasyncSync(fd); // data and size; timestamps need not survive a power cut
     } finally {
       closeSync(fd);
     }
