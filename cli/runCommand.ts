@@ -4,6 +4,7 @@
  * left, a third exits at once) and exits 0 after a clean stop, 1 when the worker
  * failed (e.g. 401 on register), 2 on a configuration error.
  */
+import { setFlagsFromString } from 'node:v8';
 import { isConfigError } from '../config/ConfigError.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import { loadConfig, redactConfig, secretValues } from '../config/load.js';
@@ -53,6 +54,27 @@ ${settingsHelp()}
 `;
 }
 
+/**
+ * Keep WebAssembly on V8's baseline compiler (Liftoff) in this process.
+ *
+ * The only WebAssembly a worker runs is undici's HTTP parser (llhttp, behind
+ * `fetch` and so ky). After the first few control-plane replies V8 recompiles
+ * its large parse function with TurboFan on a background thread, which mallocs
+ * ~30 MB for a moment; glibc keeps part of that thread's arena resident (0.7 to
+ * 9 MB depending on fragmentation), so an idle daemon sat at either ~88 or
+ * ~97 MB RSS. Parsing a few small replies a second gains nothing measurable from
+ * optimised code (fetch throughput on loopback was the same within noise).
+ *
+ * Must run before the first request compiles the parser. V8 flags are
+ * process-wide: only the daemon, which owns its process, sets them.
+ */
+export function keepWasmOnBaselineCompiler(): void {
+  // Both: dynamic tiering ignores --no-wasm-tier-up, and without dynamic
+  // tiering V8 would compile the whole module with TurboFan up front.
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
+}
+
 export async function runWorkerCommand(argv: readonly string[], io: CommandIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
@@ -61,6 +83,7 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
     stdout(runHelp());
     return 0;
   }
+  keepWasmOnBaselineCompiler();
   let config: WorkerConfig;
   try {
     if (positionals.length > 0) throw Object.assign(new Error(`unexpected argument "${positionals[0]}"`), { name: 'ConfigError' });
