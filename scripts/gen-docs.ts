@@ -23,6 +23,7 @@ import { registrationMachine } from '../machines/registration.js';
 import { supervisorMachine } from '../machines/supervisor.js';
 import { taskMachine } from '../machines/task.js';
 import { WorkerMetrics } from '../telemetry/metrics.js';
+import { PROCESS_METRIC_NAMES } from '../telemetry/processMetrics.js';
 import { actorTree, stateDiagram } from './mermaid.js';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -75,16 +76,13 @@ export function settingsTable(): string {
 
 export function metricsTable(): string {
   const metrics = new WorkerMetrics({ processMetrics: false });
-  const rows = metrics.registry.getMetricsAsArray().map((metric) => {
-    const labels = (metric as unknown as { labelNames?: readonly string[] }).labelNames ?? [];
-    return `| \`${metric.name}\` | ${String(metric.type)} | ${labels.map((l) => `\`${l}\``).join(', ')} | ${cell(metric.help)} |`;
-  });
+  const rows = metrics.registry.list().map((metric) => `| \`${metric.name}\` | ${metric.type} | ${metric.labelNames.map((l) => `\`${l}\``).join(', ')} | ${cell(metric.help)} |`);
   return [
     '| Metric | Type | Labels | Meaning |',
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    'Plus prom-client\'s default process metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_heap_size_used_bytes`, GC durations, ...).',
+    `Plus the process metrics, under the names of prom-client's default metrics (${PROCESS_METRIC_NAMES.map((name) => `\`${name}\``).join(', ')}; the \`/proc\` ones on Linux only).`,
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 /**
- * Prometheus metrics of one worker, on a registry of its own (never prom-client's
- * global one: two workers in one process, or a host application with its own
- * metrics, must not collide).
+ * Prometheus metrics of one worker, on a registry of its own (no global one:
+ * two workers in one process, or a host application with its own metrics, must
+ * not collide).
  *
  * Nothing here touches the machines. Values come from three places, chosen so
  * that a worker nobody scrapes pays almost nothing:
@@ -12,18 +12,20 @@
  *   one that left it);
  * - control-plane call counts and errors come from the client's `around` hook.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Operation } from '../actors/classifyResponse.js';
 import { TASK_TYPES } from '../executors/registry.js';
 import type { SupervisorContext, TaskEntry } from '../machines/supervisor.js';
 import type { SplaiWorker } from '../runtime/createWorker.js';
 import { ControlPlaneCallStats } from './callStats.js';
+import { Counter, Gauge, Histogram } from './instruments.js';
+import { MetricRegistry } from './metricRegistry.js';
+import { registerProcessMetrics } from './processMetrics.js';
 
 /** Task outcomes as the metrics label them (`Abandoned`: the control plane no longer wanted it). */
 export type TaskMetricStatus = 'Completed' | 'Failed' | 'Abandoned';
 
 export interface WorkerMetricsOptions {
-  /** Add Node's default process metrics (CPU, memory, event loop, GC). Default true. */
+  /** Add the process metrics (CPU, memory, file descriptors, event loop, GC: telemetry/processMetrics.ts). Default true. */
   readonly processMetrics?: boolean;
 }
 
@@ -64,15 +66,15 @@ const SECOND_BUCKETS = MS_BUCKETS.map((ms) => ms / 1000);
 
 /** The metrics of one worker; see docs/operations.md for the list. */
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  readonly registry = new MetricRegistry();
   /** Control-plane call counts and last success times (also read by `/status`). */
   readonly calls = new ControlPlaneCallStats();
 
-  private readonly executed = new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker ran to a final report (Completed or Failed), by task type (unknown types as other).', labelNames: ['type'], registers: [this.registry] });
-  private readonly failures = new Counter({ name: 'worker_task_failures_total', help: 'Tasks reported Failed, by task type.', labelNames: ['type'], registers: [this.registry] });
-  private readonly durationMs = new Histogram({ name: 'worker_task_duration_ms', help: 'Task duration in milliseconds, from assignment to final report queued, by task type.', labelNames: ['type'], buckets: MS_BUCKETS, registers: [this.registry] });
-  private readonly byStatus = new Counter({ name: 'worker_tasks_total', help: 'Finished tasks by type and status (Completed, Failed, Abandoned).', labelNames: ['type', 'status'], registers: [this.registry] });
-  private readonly durationSeconds = new Histogram({ name: 'worker_task_duration_seconds', help: 'Task duration in seconds by type and status.', labelNames: ['type', 'status'], buckets: SECOND_BUCKETS, registers: [this.registry] });
+  private readonly executed = this.registry.register(new Counter({ name: 'worker_tasks_executed_total', help: 'Tasks this worker ran to a final report (Completed or Failed), by task type (unknown types as other).', labelNames: ['type'] }));
+  private readonly failures = this.registry.register(new Counter({ name: 'worker_task_failures_total', help: 'Tasks reported Failed, by task type.', labelNames: ['type'] }));
+  private readonly durationMs = this.registry.register(new Histogram({ name: 'worker_task_duration_ms', help: 'Task duration in milliseconds, from assignment to final report queued, by task type.', labelNames: ['type'], buckets: MS_BUCKETS }));
+  private readonly byStatus = this.registry.register(new Counter({ name: 'worker_tasks_total', help: 'Finished tasks by type and status (Completed, Failed, Abandoned).', labelNames: ['type', 'status'] }));
+  private readonly durationSeconds = this.registry.register(new Histogram({ name: 'worker_task_duration_seconds', help: 'Task duration in seconds by type and status.', labelNames: ['type', 'status'], buckets: SECOND_BUCKETS }));
 
   private source: { context: () => SupervisorContext | undefined; pending: () => number; ready: () => boolean } | undefined;
   private sandboxLevel = 'unknown';
@@ -80,130 +82,118 @@ export class WorkerMetrics {
   private workerId = '';
 
   constructor(options: WorkerMetricsOptions = {}) {
+    const register = <F extends Counter | Gauge>(family: F) => this.registry.register(family);
     const self = () => this.source;
     const contextOf = () => self()?.context();
-    new Gauge({
+    register(new Gauge({
       name: 'worker_tasks_in_flight',
       help: 'Tasks running now.',
-      registers: [this.registry],
-      collect() {
-        this.set(contextOf()?.inFlight ?? 0);
+      collect: (metric) => {
+        metric.set({}, contextOf()?.inFlight ?? 0);
       },
-    });
-    new Gauge({
+    }));
+    register(new Gauge({
       name: 'worker_free_slots',
       help: 'Slots free for new tasks (max parallel tasks minus in-flight).',
-      registers: [this.registry],
-      collect() {
+      collect: (metric) => {
         const context = contextOf();
-        this.set(context === undefined ? 0 : Math.max(0, context.maxParallelTasks - context.inFlight));
+        metric.set({}, context === undefined ? 0 : Math.max(0, context.maxParallelTasks - context.inFlight));
       },
-    });
-    new Gauge({
+    }));
+    register(new Gauge({
       name: 'worker_max_parallel_tasks',
       help: 'Configured SPLAI_MAX_PARALLEL_TASKS.',
-      registers: [this.registry],
-      collect() {
-        this.set(contextOf()?.maxParallelTasks ?? 0);
+      collect: (metric) => {
+        metric.set({}, contextOf()?.maxParallelTasks ?? 0);
       },
-    });
+    }));
     const calls = this.calls;
-    new Counter({
+    register(new Counter({
       name: 'worker_control_plane_requests_total',
       help: 'Control-plane calls by operation and outcome (ok, or the error kind: transient, auth, not-registered, ...).',
       labelNames: ['operation', 'outcome'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [operation, outcomes] of calls.counts()) for (const [outcome, n] of outcomes) this.inc({ operation, outcome }, n);
+      collect: (metric) => {
+        metric.reset();
+        for (const [operation, outcomes] of calls.counts()) for (const [outcome, n] of outcomes) metric.inc({ operation, outcome }, n);
       },
-    });
-    new Counter({
+    }));
+    register(new Counter({
       name: 'worker_poll_errors_total',
       help: 'Failed assignment polls.',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(calls.errors('poll'));
+      collect: (metric) => {
+        metric.reset();
+        metric.inc({}, calls.errors('poll'));
       },
-    });
-    new Counter({
+    }));
+    register(new Counter({
       name: 'worker_heartbeat_errors_total',
       help: 'Failed heartbeats.',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(calls.errors('heartbeat'));
+      collect: (metric) => {
+        metric.reset();
+        metric.inc({}, calls.errors('heartbeat'));
       },
-    });
-    new Counter({
+    }));
+    register(new Counter({
       name: 'worker_registrations_total',
       help: 'Accepted registrations (the first one included).',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(contextOf()?.registrations ?? 0);
+      collect: (metric) => {
+        metric.reset();
+        metric.inc({}, contextOf()?.registrations ?? 0);
       },
-    });
-    new Counter({
+    }));
+    register(new Counter({
       name: 'worker_reregistrations_total',
       help: 'Registrations after the first (the control plane forgot the worker, or its models changed).',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(Math.max(0, (contextOf()?.registrations ?? 0) - 1));
+      collect: (metric) => {
+        metric.reset();
+        metric.inc({}, Math.max(0, (contextOf()?.registrations ?? 0) - 1));
       },
-    });
-    new Gauge({
+    }));
+    register(new Gauge({
       name: 'worker_report_outbox_depth',
       help: 'Reports waiting for delivery to the control plane.',
-      registers: [this.registry],
-      collect() {
-        this.set(self()?.pending() ?? 0);
+      collect: (metric) => {
+        metric.set({}, self()?.pending() ?? 0);
       },
-    });
+    }));
     const level = () => this.sandboxLevel;
-    new Gauge({
+    register(new Gauge({
       name: 'worker_sandbox_level',
       help: 'Sandbox of tool_execution commands: 1 for the level in use (bwrap, unshare, none).',
       labelNames: ['level'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.set({ level: level() }, 1);
+      collect: (metric) => {
+        metric.reset();
+        metric.set({ level: level() }, 1);
       },
-    });
-    new Gauge({
+    }));
+    register(new Gauge({
       name: 'worker_ready',
       help: '1 when registered and not draining (as /readyz).',
-      registers: [this.registry],
-      collect() {
-        this.set(self()?.ready() === true ? 1 : 0);
+      collect: (metric) => {
+        metric.set({}, self()?.ready() === true ? 1 : 0);
       },
-    });
-    new Gauge({
+    }));
+    register(new Gauge({
       name: 'worker_health',
       help: 'What the heartbeats announce: 1 for the current value (healthy, degraded, draining).',
       labelNames: ['health'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
+      collect: (metric) => {
+        metric.reset();
         const health = contextOf()?.health;
-        if (health !== undefined) this.set({ health }, 1);
+        if (health !== undefined) metric.set({ health }, 1);
       },
-    });
+    }));
     const info = () => ({ version: this.version, worker_id: this.workerId });
-    new Gauge({
+    register(new Gauge({
       name: 'worker_info',
       help: 'Always 1; labels carry the version and worker id.',
       labelNames: ['version', 'worker_id'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.set(info(), 1);
+      collect: (metric) => {
+        metric.reset();
+        metric.set(info(), 1);
       },
-    });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    }));
+    if (options.processMetrics ?? true) registerProcessMetrics(this.registry);
   }
 
   /** Wrap every control-plane call (pass as `instrument.around` to createWorker). */
@@ -237,9 +227,10 @@ export class WorkerMetrics {
 
   /** The text exposition (Prometheus 0.0.4). */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.registry.render();
   }
 
+  /** The Content-Type of {@link WorkerMetrics.render}'s text. */
   get contentType(): string {
     return this.registry.contentType;
   }
