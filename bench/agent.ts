@@ -11,6 +11,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ControlPlaneClient } from '../actors/controlPlaneClient.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
+import { keepWasmOnBaselineCompiler } from '../runtime/wasmTiering.js';
 import { protocolFloor, referencePolicy } from './bareLoops.js';
 import { breakdown, type OverheadBreakdown, type TaskTimes } from './overhead.js';
 import { serve } from './rpc.js';
@@ -26,6 +27,9 @@ export interface LoopLag {
 export interface AgentSamples {
   readonly overheads: OverheadBreakdown[];
 }
+
+// As the daemon does (cli/runCommand.ts): the clients measured here run as it would.
+keepWasmOnBaselineCompiler();
 
 const client = (url: string) => new ControlPlaneClient({ baseUrl: url, timeoutMillis: 30_000 });
 

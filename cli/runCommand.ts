@@ -4,8 +4,8 @@
  * left, a third exits at once) and exits 0 after a clean stop, 1 when the worker
  * failed (e.g. 401 on register), 2 on a configuration error.
  */
-import { setFlagsFromString } from 'node:v8';
 import { isConfigError } from '../config/ConfigError.js';
+import { keepWasmOnBaselineCompiler } from '../runtime/wasmTiering.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import { loadConfig, redactConfig, secretValues } from '../config/load.js';
 import { createLogger } from '../runtime/logger.js';
@@ -52,27 +52,6 @@ a third exits at once.
 
 ${settingsHelp()}
 `;
-}
-
-/**
- * Keep WebAssembly on V8's baseline compiler (Liftoff) in this process.
- *
- * The only WebAssembly a worker runs is undici's HTTP parser (llhttp, behind
- * `fetch` and so ky). After the first few control-plane replies V8 recompiles
- * its large parse function with TurboFan on a background thread, which mallocs
- * ~30 MB for a moment; glibc keeps part of that thread's arena resident (0.7 to
- * 9 MB depending on fragmentation), so an idle daemon sat at either ~88 or
- * ~97 MB RSS. Parsing a few small replies a second gains nothing measurable from
- * optimised code (fetch throughput on loopback was the same within noise).
- *
- * Must run before the first request compiles the parser. V8 flags are
- * process-wide: only the daemon, which owns its process, sets them.
- */
-export function keepWasmOnBaselineCompiler(): void {
-  // Both: dynamic tiering ignores --no-wasm-tier-up, and without dynamic
-  // tiering V8 would compile the whole module with TurboFan up front.
-  setFlagsFromString('--no-wasm-tier-up');
-  setFlagsFromString('--no-wasm-dynamic-tiering');
 }
 
 export async function runWorkerCommand(argv: readonly string[], io: CommandIo = {}): Promise<number> {

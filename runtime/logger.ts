@@ -6,7 +6,9 @@
  * final text, so a token that slips into a message or an error never lands in
  * a log file.
  */
-import { createConsola, LogLevels, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola';
+// consola/core: our own reporters only; the package root also loads its fancy
+// reporters and prompts (~2 MB of an idle daemon's memory).
+import { createConsola, LogLevels, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola/core';
 import type { WorkerConfig } from '../config/definitions.js';
 
 export interface LoggerOptions {

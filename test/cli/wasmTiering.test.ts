@@ -13,13 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const runCommand = fileURLToPath(new URL('../../cli/runCommand.ts', import.meta.url));
+const wasmTiering = fileURLToPath(new URL('../../runtime/wasmTiering.ts', import.meta.url));
 
 const script = (keepBaseline: boolean) => `
 import http from 'node:http';
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
-${keepBaseline ? `(await import(${JSON.stringify(runCommand)})).keepWasmOnBaselineCompiler();` : ''}
+${keepBaseline ? `(await import(${JSON.stringify(wasmTiering)})).keepWasmOnBaselineCompiler();` : ''}
 const server = http.createServer((request, response) => response.end('{"ok":true}')).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const url = 'http://127.0.0.1:' + server.address().port + '/';
