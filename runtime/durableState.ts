@@ -105,8 +105,9 @@ export function openDurableState(dir: string): DurableState {
       for (const entry of interrupted) {
         const report = interruptedReport(entry);
         const id = outbox.nextId(report);
-        // Saved (and the journal entry removed) before the worker may ask for work.
-        await store.save(id, report);
+        // Saved, and the journal entry removed, before the worker may ask for work.
+        await outbox.save(id, report);
+        await journal.remove(report);
         void reporter.resume(id, report);
       }
       return { resumed: saved.reports.length, interrupted: interrupted.length, corrupt: saved.corrupt.length };
