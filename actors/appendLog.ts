@@ -88,6 +88,13 @@ export class AppendLog {
     return lines;
   }
 
+  /** Resolves once every line appended so far is written (durable ones synced). */
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && !this.writing) return Promise.resolve();
+    // An empty entry at the end of the queue: done when everything before it is.
+    return new Promise<void>((resolve) => this.queue.push({ text: '', durable: false, done: () => resolve() }));
+  }
+
   /** Close the file (the next append reopens it). */
   async close(): Promise<void> {
     const handle = this.handle;

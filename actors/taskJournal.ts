@@ -95,6 +95,11 @@ export class TaskJournal {
     return [...entries.values()].map((e) => e.entry).sort((a, b) => a.started_at - b.started_at);
   }
 
+  /** Resolves once every change made so far is written (removals are not awaited by their callers). */
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
   /** Close the log file (the next write reopens it). */
   close(): Promise<void> {
     return this.log.close();

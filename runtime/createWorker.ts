@@ -148,6 +148,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   let fail: (error: unknown) => void = () => undefined;
   const done = new Promise<SupervisorOutput>((resolve) => {
     const finish = async (output: SupervisorOutput) => {
+      // Journal removals are queued, not awaited, by each save: write them before saying we stopped.
+      await durable?.journal.flush().catch(() => undefined);
       durable?.markStopped();
       health.stop();
       reporter.close();

@@ -209,6 +209,7 @@ describe('in-flight journal', () => {
     await reporter.submit(report('b', 'Running'));
     expect((await state.journal.load()).map((e) => e.task_id).sort()).toEqual(['a', 'b']);
     await reporter.submit(report('a', 'Completed'));
+    await state.journal.flush(); // the removal is queued, not awaited, by the save
     const left = await state.journal.load();
     expect(left.map((e) => ({ task: e.task_id, attempt: e.attempt, key: e.idempotency_key }))).toEqual([
       { task: 'b', attempt: 1, key: finalKey('w1', 'job-1', 'b', 1) },
