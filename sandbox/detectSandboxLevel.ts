@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { WorkerConfig } from '../config/definitions.js';
 import { bwrapArgs } from './bwrapArgs.js';
 import { detectCgroups, type CgroupSupport } from './cgroups.js';
+import { shellSetsRlimits, type RlimitTool } from './rlimits.js';
 import { findSandboxTools, type SandboxTools } from './tools.js';
 import { unshareArgv } from './unshareArgs.js';
 
@@ -35,6 +36,8 @@ export interface SandboxSupport {
   readonly refusal?: string;
   readonly tools: SandboxTools;
   readonly cgroups: CgroupSupport;
+  /** What sets the per-process rlimits: the launcher shell's ulimit, else prlimit. */
+  readonly rlimits: RlimitTool;
   /** How each limit is enforced on this host. */
   readonly enforcement: SandboxEnforcement;
   /** One line for the start log and `run --help`. */
@@ -62,7 +65,8 @@ export function detectSandboxLevel(requested: SandboxRequest): SandboxSupport {
 function detect(requested: SandboxRequest, path: string): SandboxSupport {
   const tools = findSandboxTools(path);
   const cgroups = detectCgroups();
-  const enforcement = describeEnforcement(tools, cgroups);
+  const rlimits: RlimitTool = shellSetsRlimits() ? 'shell' : tools.prlimit !== undefined ? 'prlimit' : 'none';
+  const enforcement = describeEnforcement(rlimits, cgroups);
   const make = (level: SandboxLevel, refusal?: string, fallback?: string): SandboxSupport => {
     const cgroupNote = cgroups.pidsParent === undefined || cgroups.memoryParent === undefined ? `; cgroups: ${cgroups.note}` : '';
     const limits = `limits: cpu ${enforcement.cpu}; memory ${enforcement.memory}; processes ${enforcement.processes}${cgroupNote}`;
@@ -72,7 +76,7 @@ function detect(requested: SandboxRequest, path: string): SandboxSupport {
         : level === 'none'
           ? `none (SPLAI_SANDBOX=none: commands run WITHOUT isolation; ${limits})`
           : `${level} (${fallback === undefined ? '' : `${fallback}; `}${limits})`;
-    return { requested, level, ...(refusal === undefined ? {} : { refusal }), tools, cgroups, enforcement, summary };
+    return { requested, level, ...(refusal === undefined ? {} : { refusal }), tools, cgroups, rlimits, enforcement, summary };
   };
   if (requested === 'none') return make('none');
   const bwrap = requested === 'auto' || requested === 'bwrap' ? probeBwrap(tools) : 'not requested';
@@ -84,22 +88,22 @@ function detect(requested: SandboxRequest, path: string): SandboxSupport {
   return make('none', `no isolation available (bwrap: ${bwrap}; unshare: ${unshare}); install bubblewrap, or set SPLAI_SANDBOX=none to run commands without isolation`);
 }
 
-function describeEnforcement(tools: SandboxTools, cgroups: CgroupSupport): SandboxEnforcement {
-  const rlimit = (name: string): string => (tools.prlimit === undefined ? 'not enforced (prlimit missing)' : `${name} (prlimit)`);
+function describeEnforcement(rlimits: RlimitTool, cgroups: CgroupSupport): SandboxEnforcement {
+  const rlimit = (name: string): string => (rlimits === 'none' ? 'not enforced (neither /bin/sh ulimit nor prlimit works)' : `${name} (${rlimits === 'shell' ? 'ulimit' : 'prlimit'})`);
   const root = process.getuid?.() === 0;
-  const memory = [cgroups.memoryParent === undefined ? '' : `cgroup ${cgroups.version} memory limit`, tools.prlimit === undefined ? '' : 'RLIMIT_AS'].filter((s) => s !== '').join(' + ');
+  const memory = [cgroups.memoryParent === undefined ? '' : `cgroup ${cgroups.version} memory limit`, rlimits === 'none' ? '' : 'RLIMIT_AS'].filter((s) => s !== '').join(' + ');
   const processes =
     cgroups.pidsParent !== undefined
       ? `cgroup ${cgroups.version} pids.max`
-      : tools.prlimit === undefined
-        ? 'not enforced (no pids cgroup, prlimit missing)'
+      : rlimits === 'none'
+        ? 'not enforced (no pids cgroup, no rlimits)'
         : root
           ? 'not enforced (no pids cgroup; RLIMIT_NPROC does not apply to root)'
           : 'RLIMIT_NPROC (shared by all processes of the worker user)';
   return {
     wallClock: 'timer, then SIGTERM and SIGKILL of the whole sandbox',
     cpu: rlimit('RLIMIT_CPU'),
-    memory: memory === '' ? 'not enforced (no memory cgroup, prlimit missing)' : memory,
+    memory: memory === '' ? 'not enforced (no memory cgroup, no rlimits)' : memory,
     processes,
     fileSize: rlimit('RLIMIT_FSIZE'),
     output: 'captured up to the cap, the rest read and dropped',

@@ -8,6 +8,7 @@ import { bwrapArgs, type IsolationSpec } from './bwrapArgs.js';
 import type { CommandCgroups } from './cgroups.js';
 import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
 import type { SandboxLimits } from './limits.js';
+import { JOIN_AND_LIMIT, JOIN_ONLY, prlimitArgs, shellLimitArgs } from './rlimits.js';
 import { unshareArgv } from './unshareArgs.js';
 
 export interface LaunchOptions {
@@ -17,9 +18,16 @@ export interface LaunchOptions {
   readonly limits: SandboxLimits;
 }
 
-/** Joins the cgroups named before `--`, then execs the rest: the command starts inside them. */
-const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
+/** The launcher shell's $0, shown in `ps` and in its error messages. */
+const LAUNCHER_NAME = 'splai-sandbox-launch';
 
+/**
+ * The command line, from the outside in: setpriv arms the parent-death signal;
+ * one `/bin/sh` joins the cgroups, sets the rlimits with its `ulimit` builtin
+ * and execs the isolation (bwrap, unshare, or at level none the command's own
+ * shell). Where the shell cannot set the rlimits, prlimit does, between the
+ * shell and the isolation.
+ */
 export function launcherArgv(options: LaunchOptions, rootMount: string | undefined, cgroups: CommandCgroups | undefined): string[] {
   const { support, limits } = options;
   const spec: IsolationSpec = { workDir: options.workDir, tmpMb: limits.maxFileMb, argv: ['/bin/sh', '-c', options.command] };
@@ -30,24 +38,19 @@ export function launcherArgv(options: LaunchOptions, rootMount: string | undefin
     if (unshare === undefined || setpriv === undefined || pivotRoot === undefined) throw new Error('unshare level without its tools');
     argv = unshareArgv(spec, { unshare, setpriv, pivotRoot }, rootMount, process.getuid?.() !== 0);
   } else argv = [...spec.argv];
-  if (support.tools.prlimit !== undefined) {
-    const mb = (n: number): number => n * 2 ** 20;
-    argv = [
-      support.tools.prlimit,
-      // Soft limit sends SIGXCPU, the hard one a second later SIGKILL.
-      `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
-      `--as=${mb(limits.memoryMb)}`,
-      `--fsize=${mb(limits.maxFileMb)}`,
-      `--nproc=${limits.maxProcesses}`,
-      '--core=0',
-      '--',
-      ...argv,
-    ];
+  const groups = cgroups?.procsFiles ?? [];
+  if (support.rlimits === 'shell') argv = ['/bin/sh', '-c', JOIN_AND_LIMIT, LAUNCHER_NAME, ...groups, '--', ...shellLimitArgs(limits), ...argv];
+  else {
+    if (support.rlimits === 'prlimit' && support.tools.prlimit !== undefined) argv = [support.tools.prlimit, ...prlimitArgs(limits), '--', ...argv];
+    if (groups.length > 0) argv = ['/bin/sh', '-c', JOIN_ONLY, LAUNCHER_NAME, ...groups, '--', ...argv];
   }
-  if (cgroups !== undefined) argv = ['/bin/sh', '-c', JOIN_CGROUPS, 'splai-sandbox-join', ...cgroups.procsFiles, '--', ...argv];
   // First thing after fork: die with the thread that spawned us. The signal is
   // kept across the execs above, so the launcher (bwrap, unshare or the shell)
   // dies with the worker, or with its pool thread when that is terminated.
+  // Kept even though bwrap has --die-with-parent: bwrap arms that only after
+  // its clone(), so a worker killed during the shell's and bwrap's start-up
+  // (a few ms per command) would leave a sandbox running with no one to time it
+  // out; setpriv narrows that window to its own exec.
   if (support.tools.setpriv !== undefined) argv = [support.tools.setpriv, '--pdeathsig', 'KILL', '--', ...argv];
   return argv;
 }
