@@ -139,15 +139,34 @@ export interface CgroupEvents {
 /** Waits between the attempts to remove a group that still lists a zombie. */
 const REMOVE_RETRY_MILLIS = [5, 20, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
 
-/** The groups of one command. */
+/** The limits a group is made with; groups with the same key are interchangeable. */
+type GroupLimits = { maxProcesses: number; memoryMb: number };
+
+/**
+ * The groups of one command. A group may serve several commands in turn (see
+ * CgroupPool): its event counters cannot be reset, so events() reports what
+ * happened since `restart()`, not since the group was made.
+ */
 export class CommandCgroups {
+  /** Event counters when the current command started (0 for a new group), by counter file. */
+  private baseline = new Map<string, number>();
+
   private constructor(
     private readonly support: CgroupSupport,
     private readonly dirs: readonly string[],
+    /** The group's name, the same under every controller. */
+    readonly name: string,
+    /** Which requests this group can serve: the parents and the limits it was made with. */
+    readonly key: string,
   ) {}
 
+  /** The key of the groups `create(support, any name, limits)` makes. */
+  static keyOf(support: CgroupSupport, limits: GroupLimits): string {
+    return [support.version, support.pidsParent ?? '', support.memoryParent ?? '', limits.maxProcesses, limits.memoryMb].join('\0');
+  }
+
   /** Create the groups and write their limits; undefined when cgroups are not available. */
-  static create(support: CgroupSupport, name: string, limits: { maxProcesses: number; memoryMb: number }): CommandCgroups | undefined {
+  static create(support: CgroupSupport, name: string, limits: GroupLimits): CommandCgroups | undefined {
     const dirs: string[] = [];
     const bytes = String(limits.memoryMb * 2 ** 20);
     const make = (parent: string): string => {
@@ -176,10 +195,10 @@ export class CommandCgroups {
         }
       } else return undefined;
     } catch (error) {
-      new CommandCgroups(support, dirs).remove();
+      new CommandCgroups(support, dirs, name, '').remove();
       throw error;
     }
-    return new CommandCgroups(support, dirs);
+    return new CommandCgroups(support, dirs, name, CommandCgroups.keyOf(support, limits));
   }
 
   /** The `cgroup.procs` files a process writes its pid into to join every group. */
@@ -210,23 +229,49 @@ export class CommandCgroups {
     return this.pids().filter((pid) => !isZombie(pid));
   }
 
+  /**
+   * True when every group exists and lists no process at all, not even a
+   * zombie (which still counts against pids.max until it is reaped): only then
+   * may the groups serve another command.
+   */
+  isEmpty(): boolean {
+    for (const file of this.procsFiles) {
+      try {
+        if (readFileSync(file, 'utf8') !== '') return false;
+      } catch {
+        return false; // removed behind our back: not usable
+      }
+    }
+    return true;
+  }
+
+  /** Start counting events afresh, for the next command in these groups (see isEmpty). */
+  restart(): void {
+    this.baseline = new Map(this.counterFiles().map(([file, key]) => [file, counter(file, key)]));
+  }
+
+  /** What happened since the current command started. */
   events(): CgroupEvents {
     let processLimitHit = false;
     let memoryLimitHit = false;
-    const counter = (file: string, key: string): number => {
-      try {
-        const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
-        return line === undefined ? 0 : Number(line.split(' ')[1]);
-      } catch {
-        return 0;
-      }
-    };
-    for (const dir of this.dirs) {
-      if (counter(join(dir, 'pids.events'), 'max') > 0) processLimitHit = true;
-      const oomFile = this.support.version === 'v2' ? 'memory.events' : 'memory.oom_control';
-      if (counter(join(dir, oomFile), 'oom_kill') > 0) memoryLimitHit = true;
+    for (const [file, key, event] of this.counterFiles()) {
+      if (counter(file, key) <= (this.baseline.get(file) ?? 0)) continue;
+      if (event === 'processLimitHit') processLimitHit = true;
+      else memoryLimitHit = true;
     }
     return { processLimitHit, memoryLimitHit };
+  }
+
+  /** The event counters: file, key in it, and what a rise means (only the controllers each group has). */
+  private counterFiles(): [string, string, keyof CgroupEvents][] {
+    const { version, pidsParent, memoryParent } = this.support;
+    const files: [string, string, keyof CgroupEvents][] = [];
+    for (const dir of this.dirs) {
+      // On v2 one group has both controllers; on v1 each controller has its own group.
+      if (pidsParent !== undefined && dir === join(pidsParent, this.name)) files.push([join(dir, 'pids.events'), 'max', 'processLimitHit']);
+      if (memoryParent !== undefined && dir === join(memoryParent, this.name)) files.push([join(dir, version === 'v2' ? 'memory.events' : 'memory.oom_control'), 'oom_kill', 'memoryLimitHit']);
+    }
+    return files;
   }
 
   /** SIGKILL whatever is left in the groups (v2 has cgroup.kill; v1 needs a loop). */
@@ -281,6 +326,16 @@ export class CommandCgroups {
       }
     }
     return all;
+  }
+}
+
+/** The value of `key` in a flat-keyed cgroup file (`key value` lines); 0 when absent. */
+function counter(file: string, key: string): number {
+  try {
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  } catch {
+    return 0;
   }
 }
 

@@ -9,14 +9,14 @@
  * namespace or the cgroups is SIGKILLed until nothing remains.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedCapture } from './CappedCapture.js';
-import { CommandCgroups, GROUP_PREFIX, groupOwner, sweepStaleCgroups } from './cgroups.js';
+import { CgroupPool } from './cgroupPool.js';
+import { groupOwner, sweepStaleCgroups } from './cgroups.js';
 import type { SandboxLevel, SandboxSupport } from './detectSandboxLevel.js';
 import type { SandboxLimits } from './limits.js';
 import { pidNamespaceOf, processesInNamespace, signalNamespace } from './pidNamespace.js';
@@ -84,8 +84,15 @@ function unshareRootMount(): string {
 /** The worker's own PID namespace, read once. */
 let ownNamespace: string | undefined;
 
-/** This thread's groups of runs in progress (each thread has its own copy of this module). */
+/** This thread's groups in use: pooled, running or being removed (each thread has its own copy of this module). */
 const activeGroups = new Set<string>();
+
+/** This thread's command groups, reused once empty. */
+const cgroupPool = new CgroupPool(activeGroups);
+// On a normal exit of the worker or of this thread: nothing else would remove
+// the idle groups before the next worker's sweep. (A terminated thread's stay
+// until then, like a group whose run was cut short.)
+process.once('exit', () => cgroupPool.removeIdle());
 
 /**
  * How often this thread looks for stale groups; its first run always does.
@@ -108,16 +115,10 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     lastSweep = now;
     sweepStaleCgroups(support.cgroups, activeGroups);
   }
-  const groupName = `${GROUP_PREFIX}${groupOwner()}-${randomBytes(6).toString('hex')}`;
-  activeGroups.add(groupName);
-  let cgroups: CommandCgroups | undefined;
-  try {
-    cgroups = CommandCgroups.create(support.cgroups, groupName, limits);
-  } catch (error) {
-    activeGroups.delete(groupName);
-    throw error;
-  }
   const rootMount = support.level === 'unshare' ? unshareRootMount() : undefined;
+  const cgroups = cgroupPool.acquire(support.cgroups, limits);
+  // Processes that could not be killed keep their groups out of the pool.
+  let leftovers = 0;
   try {
     const [program, ...args] = launcherArgv(options, rootMount, cgroups);
     if (program === undefined) throw new Error('empty sandbox command line');
@@ -205,7 +206,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
     // hold no live process. Without cgroups, after a launcher killed by a
     // signal, a timeout or an abort: the namespace is scanned, as before.
     namespaceGone = support.level === 'bwrap' && cgroups !== undefined && status.code !== null && !timedOut && !aborted;
-    const leftovers = await reapRest(() => {
+    leftovers = await reapRest(() => {
       const pids = new Set<number>(cgroups?.livePids() ?? []);
       if (namespace !== undefined && !namespaceGone) for (const p of processesInNamespace(namespace)) pids.add(p);
       return pids;
@@ -230,11 +231,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       leftovers,
     };
   } finally {
-    // Off the result's path: the processes are gone (or counted in `leftovers`),
-    // only the directories remain. The name stays active until then, so that
-    // this thread's sweep leaves the group to this removal.
-    if (cgroups === undefined) activeGroups.delete(groupName);
-    else void cgroups.removeEventually().finally(() => activeGroups.delete(groupName));
+    if (cgroups !== undefined) cgroupPool.release(cgroups, leftovers === 0);
   }
 }
 
