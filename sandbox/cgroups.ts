@@ -10,7 +10,7 @@ import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
-import { isZombie } from './pidNamespace.js';
+import { isFinished } from './pidNamespace.js';
 
 export interface CgroupSupport {
   readonly version: 'v2' | 'v1' | 'none';
@@ -220,13 +220,15 @@ export class CommandCgroups {
   }
 
   /**
-   * Pids still in the groups that can still run. A zombie holds nothing; it
-   * stays listed until its parent reaps it, and at the bwrap level that parent
-   * is often the host's init: bwrap's monitor exits as soon as the command's
-   * main process did, before the namespace's init (its child) is reaped.
+   * Pids still in the groups that can still run code of their own (see
+   * isFinished). A zombie holds nothing; it stays listed until its parent
+   * reaps it, and at the bwrap level that parent is often the host's init:
+   * bwrap's monitor exits as soon as the command's main process did, before
+   * the namespace's init (its child) is reaped. That init is usually still
+   * being killed at that moment: SIGKILL pending, so not waited for either.
    */
   livePids(): number[] {
-    return this.pids().filter((pid) => !isZombie(pid));
+    return this.pids().filter((pid) => !isFinished(pid));
   }
 
   /**
