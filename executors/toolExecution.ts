@@ -32,8 +32,7 @@ export const execute: Executor = async ({ assignment, config, signal, log, track
   const limits = resolveLimits(config, inputs);
   const workDir = sandboxWorkDir(config.artifactRoot, assignment.job_id, assignment.task_id);
   // A retried attempt starts from an empty dir, and nothing stays behind: it is scratch space.
-  await rm(workDir, { recursive: true, force: true });
-  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  await makeEmptyDir(workDir);
   let result: SandboxResult;
   try {
     result = await runSandboxed({ command, workDir, support, limits, signal, onSpawn: trackChild });
@@ -60,6 +59,22 @@ export const execute: Executor = async ({ assignment, config, signal, log, track
     stderr_truncated: result.stderrTruncated,
   };
 };
+
+/**
+ * Create `dir` empty (0700), replacing whatever a crashed earlier attempt left
+ * there. Tried as one mkdir first: the job's directory usually exists and the
+ * task's does not, so the usual case costs one file-system call, not two.
+ */
+async function makeEmptyDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') await rm(dir, { recursive: true, force: true });
+    else if (code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+}
 
 function reasonOf(signal: AbortSignal): string {
   const reason: unknown = signal.reason;

@@ -2,8 +2,10 @@
  * tool_execution output parity and failures, at each isolation level, through
  * the real executor and real processes.
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { execute } from '../../executors/toolExecution.js';
+import { execute, sandboxWorkDir } from '../../executors/toolExecution.js';
 import { requireLevel, runTool, tempDirs, toolContext } from './sandboxKit.js';
 
 const dirs = tempDirs();
@@ -34,6 +36,18 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
       stderr_truncated: false,
     });
     expect(output['duration_ms']).toEqual(expect.any(Number));
+  });
+
+  it('starts in an empty 0700 work dir, even over what an earlier attempt left, and removes it after', async () => {
+    const root = dirs.make();
+    const workDir = sandboxWorkDir(root, 'job-1', 'task-1');
+    mkdirSync(join(workDir, 'sub'), { recursive: true });
+    writeFileSync(join(workDir, 'sub', 'stale'), 'from a crashed attempt');
+    const output = await runTool(root, level, 'pwd; ls -A; stat -c %a .');
+    expect(output['stdout']).toBe(`${workDir}\n700\n`);
+    expect(existsSync(workDir)).toBe(false);
+    // The job's directory stays: the next task's dir is one mkdir away.
+    expect(await runTool(root, level, 'ls -A; stat -c %a .')).toMatchObject({ stdout: '700\n' });
   });
 
   it('takes the command from script when command is absent', async () => {
