@@ -18,7 +18,7 @@
  *   the new one, and both hold every live line.
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { syncDirectory } from '../artifacts/syncDirectory.js';
 
@@ -132,23 +132,34 @@ export class AppendLog {
     return handle;
   }
 
-  /** Replace the log with its live lines (temp file, datasync, rename, directory sync). */
+  /**
+   * Replace the log with its live lines (temp file, datasync, rename, directory
+   * sync). A failure leaves the old log in use: it only grows further, and the
+   * lines of the batch that triggered the rewrite are durable either way.
+   */
   private async compact(): Promise<void> {
     let text = '';
     for (const line of this.liveLines()) text += `${line}\n`;
     const temp = compactionPath(this.path);
-    const next = await open(temp, 'w');
     try {
-      await next.write(text);
-      await next.datasync();
-    } finally {
-      await next.close();
+      const next = await open(temp, 'w');
+      try {
+        await next.write(text);
+        await next.datasync();
+      } finally {
+        await next.close();
+      }
+      await rename(temp, this.path);
+    } catch {
+      await rm(temp, { force: true }).catch(() => undefined);
+      this.liveBytesAfterCompaction = this.size; // try again only after as much growth again
+      return;
     }
-    await rename(temp, this.path);
-    await syncDirectory(dirname(this.path));
-    await this.close();
+    // From the rename on, appends must go to the new file: drop the old handle first.
+    await this.close().catch(() => undefined);
     this.size = Buffer.byteLength(text);
     this.liveBytesAfterCompaction = this.size;
+    await syncDirectory(dirname(this.path)).catch(() => undefined); // the next open syncs it again
   }
 }
 

@@ -3,7 +3,7 @@
  * restart finds, in which order it is delivered, and what a crash mid-write
  * leaves behind.
  */
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -179,6 +179,29 @@ describe('outbox', () => {
     const loaded = await Outbox.open(dir).load();
     expect(loaded.reports.map((r) => r.report.task_id)).toEqual(['kept', 'last']);
     expect(loaded.reports[0]).toEqual({ id: keptId, report: kept });
+  });
+
+  it('keeps working on the old log when a rewrite fails: no save fails, nothing is lost', async () => {
+    const dir = await tempDir();
+    const outbox = Outbox.open(dir);
+    await outbox.load();
+    // Something occupies the rewrite's temp path: every rewrite fails.
+    await mkdir(join(dir, '.outbox.log.compacting', 'occupied'), { recursive: true });
+    const kept = report('kept', 'Completed');
+    await outbox.save(outbox.nextId(kept), kept);
+    const padded = (task: string) => ({ ...report(task, 'Failed'), error: 'x'.repeat(2000) });
+    for (let round = 0; round < 8; round++) {
+      const batch = Array.from({ length: 100 }, (_, i) => padded(`t${round}-${i}`));
+      const ids = batch.map((r) => outbox.nextId(r));
+      await Promise.all(batch.map((r, i) => outbox.save(ids[i]!, r)));
+      await Promise.all(ids.map((id) => outbox.remove(id)));
+    }
+    const last = padded('last');
+    await outbox.save(outbox.nextId(last), last);
+    await outbox.close();
+    expect((await stat(join(dir, 'outbox.log'))).size).toBeGreaterThan(1.5 * 2 ** 20);
+    await rm(join(dir, '.outbox.log.compacting'), { recursive: true });
+    expect((await Outbox.open(dir).load()).reports.map((r) => r.report.task_id)).toEqual(['kept', 'last']);
   });
 
   it('ignores a rewrite that a crash interrupted', async () => {
