@@ -43,6 +43,8 @@ export class AppendLog {
   private liveBytesAfterCompaction = 0;
   /** No rewrite before the owner has read the log: an earlier run's lines must never be dropped unread. */
   private compactable = false;
+  /** A write failed: the file may end in part of a line. */
+  private torn = false;
 
   private constructor(
     readonly path: string,
@@ -59,14 +61,7 @@ export class AppendLog {
   static open(path: string, liveLines: () => Iterable<string>): AppendLog {
     mkdirSync(dirname(path), { recursive: true });
     rmSync(compactionPath(path), { force: true });
-    const fd = openSync(path, 'a+');
-    try {
-      const text = readFileSync(fd);
-      const end = text.lastIndexOf(0x0a) + 1;
-      if (end < text.length) ftruncateSync(fd, end);
-    } finally {
-      closeSync(fd);
-    }
+    cutTornTail(path);
     return new AppendLog(path, liveLines);
   }
 
@@ -110,13 +105,25 @@ export class AppendLog {
         this.queue = [];
         try {
           const handle = await (this.handle ??= this.openForAppend());
-          const text = batch.map((p) => p.text).join('');
-          await handle.write(text);
-          this.size += Buffer.byteLength(text);
+          const bytes = Buffer.from(batch.map((p) => p.text).join(''));
+          // A write may be short (at a size limit or a full disk): go on until all
+          // is written, or the error that follows says why not.
+          for (let offset = 0; offset < bytes.length; ) {
+            const { bytesWritten } = await handle.write(bytes, offset);
+            if (bytesWritten === 0) throw new Error(`no progress appending to ${this.path}`);
+            offset += bytesWritten;
+          }
+          this.size += bytes.length;
           if (batch.some((p) => p.durable)) await handle.datasync();
           if (this.compactable && this.queue.length === 0 && this.size > 2 * this.liveBytesAfterCompaction + COMPACT_SLACK_BYTES) await this.compact();
           for (const p of batch) p.done();
         } catch (error) {
+          // A failed write (a full disk, say) may have left part of a line: the next
+          // open cuts it off, so later lines never fuse with it.
+          const handle = this.handle;
+          this.handle = undefined;
+          await (await handle?.catch(() => undefined))?.close().catch(() => undefined);
+          this.torn = true;
           for (const p of batch) p.done(error);
         }
       }
@@ -126,6 +133,10 @@ export class AppendLog {
   }
 
   private async openForAppend(): Promise<FileHandle> {
+    if (this.torn) {
+      cutTornTail(this.path);
+      this.torn = false;
+    }
     const handle = await open(this.path, 'a');
     // The log's directory entry must itself survive a power cut.
     await syncDirectory(dirname(this.path));
@@ -160,6 +171,18 @@ export class AppendLog {
     this.size = Buffer.byteLength(text);
     this.liveBytesAfterCompaction = this.size;
     await syncDirectory(dirname(this.path)).catch(() => undefined); // the next open syncs it again
+  }
+}
+
+/** Truncate the file after its last newline (what follows is a line a crash or a failed write cut short). */
+function cutTornTail(path: string): void {
+  const fd = openSync(path, 'a+');
+  try {
+    const text = readFileSync(fd);
+    const end = text.lastIndexOf(0x0a) + 1;
+    if (end < text.length) ftruncateSync(fd, end);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -6,6 +6,7 @@
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
 import { Outbox } from '../../actors/outbox.js';
@@ -202,6 +203,30 @@ describe('outbox', () => {
     expect((await stat(join(dir, 'outbox.log'))).size).toBeGreaterThan(1.5 * 2 ** 20);
     await rm(join(dir, '.outbox.log.compacting'), { recursive: true });
     expect((await Outbox.open(dir).load()).reports.map((r) => r.report.task_id)).toEqual(['kept', 'last']);
+  });
+
+  it('when the disk refuses a write, the saves that resolved are all there after a restart, and nothing half-written', async () => {
+    const dir = await tempDir();
+    const outboxModule = new URL('../../actors/outbox.ts', import.meta.url).href;
+    // A real process whose file size limit (4 KiB) stops the log mid-line, as a full disk would.
+    const script = `
+      process.on('SIGXFSZ', () => {});
+      const { Outbox } = await import(${JSON.stringify(outboxModule)});
+      const outbox = Outbox.open(${JSON.stringify(dir)});
+      const saved = [];
+      for (let i = 0; i < 40; i++) {
+        const report = { worker_id: 'w1', job_id: 'job-1', task_id: 't' + i, lease_id: 'l', idempotency_key: 'k' + i, status: 'Completed', output_artifact_uri: '', error: 'e'.repeat(i * 13), duration_millis: 1 };
+        try { await outbox.save(outbox.nextId(report), report); saved.push(report.task_id); } catch (error) { console.log(JSON.stringify({ saved, error: error.code ?? error.message })); process.exit(0); }
+      }
+      console.log(JSON.stringify({ saved, error: 'none' }));`;
+    const child = spawnSync('/bin/sh', ['-c', 'ulimit -S -f 8 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { saved: string[]; error: string };
+    expect(result.error).toBe('EFBIG');
+    expect(result.saved.length).toBeGreaterThan(0);
+    expect((await stat(join(dir, 'outbox.log'))).size).toBe(4096); // it stopped in the middle of a line
+    const loaded = await Outbox.open(dir).load();
+    expect(loaded.reports.map((r) => r.report.task_id)).toEqual(result.saved);
+    expect(loaded.corrupt).toEqual([]);
   });
 
   it('ignores a rewrite that a crash interrupted', async () => {
