@@ -20,6 +20,7 @@ import {
   type ReportRequest,
 } from '../protocol/schemas.js';
 import { describeIssues } from '../protocol/parseAssignment.js';
+import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import { classifyStatus, type Operation } from './classifyResponse.js';
 import { ControlPlaneError } from './ControlPlaneError.js';
 
@@ -121,12 +122,9 @@ export class ControlPlaneClient implements ControlPlaneApi {
 }
 
 function errorMessage(text: string): string {
-  try {
-    const parsed = v.safeParse(ErrorBodySchema, JSON.parse(text));
-    if (parsed.success) return parsed.output.error;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
+  const body = parseJsonAs(ErrorBodySchema, text);
+  if (body !== undefined) return body.error;
+  // Not the gateway's error body: the raw text says what happened.
   return text.slice(0, 300).replace(/\s+/g, ' ').trim() || '(empty body)';
 }
 

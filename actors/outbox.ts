@@ -25,6 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { appendFile, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import { ReportRequestSchema, type ReportRequest } from '../protocol/schemas.js';
 import { AppendLog } from './appendLog.js';
 import type { ReportStore } from './reporter.js';
@@ -107,7 +108,7 @@ export class Outbox implements ReportStore {
     const corrupt: string[] = [];
     for (const line of await this.log.readLines()) {
       if (line === '') continue;
-      const parsed = parseLine(line);
+      const parsed = parseJsonAs(LineSchema, line);
       if (parsed === undefined) corrupt.push(line);
       else if (parsed.op === 'put') found.set(parsed.id, parsed.report);
       else found.delete(parsed.id);
@@ -151,33 +152,16 @@ export class Outbox implements ReportStore {
       }
       const id = LEGACY_FILE.exec(name)?.[1];
       if (id === undefined) continue;
-      const parsed = parseLine(JSON.stringify({ op: 'put', id, report: await readJson(path) }));
-      if (parsed?.op !== 'put') {
+      const report = parseJsonAs(ReportRequestSchema, await readFile(path, 'utf8').catch(() => ''));
+      if (report === undefined) {
         await rename(path, `${path}.corrupt`).catch(() => undefined);
         corrupt.push(name);
         continue;
       }
-      await this.save(id, parsed.report);
+      await this.save(id, report);
       await rm(path, { force: true });
-      reports.push({ id, report: parsed.report });
+      reports.push({ id, report });
     }
     return { reports, corrupt, partial };
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseLine(line: string): v.InferOutput<typeof LineSchema> | undefined {
-  try {
-    const parsed = v.safeParse(LineSchema, JSON.parse(line));
-    return parsed.success ? parsed.output : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import type { ReportRequest } from '../protocol/schemas.js';
 import { AppendLog } from './appendLog.js';
 
@@ -87,7 +88,8 @@ export class TaskJournal {
   async load(): Promise<JournalEntry[]> {
     const entries = new Map<string, { entry: JournalEntry; line: string }>();
     for (const line of await this.log.readLines()) {
-      const parsed = parseLine(line);
+      // A line that does not parse was damaged on disk: nothing in it can be trusted.
+      const parsed = parseJsonAs(LineSchema, line);
       if (parsed?.op === 'add') entries.set(parsed.key, { entry: parsed.entry, line });
       else if (parsed?.op === 'del') entries.delete(parsed.key);
     }
@@ -108,16 +110,6 @@ export class TaskJournal {
 
 function keyOf(task: TaskIdentity): string {
   return createHash('sha1').update(`${task.job_id}\u0000${task.task_id}\u0000${task.lease_id}`).digest('hex');
-}
-
-function parseLine(line: string): v.InferOutput<typeof LineSchema> | undefined {
-  if (line.trim() === '') return undefined;
-  try {
-    const parsed = v.safeParse(LineSchema, JSON.parse(line));
-    return parsed.success ? parsed.output : undefined;
-  } catch {
-    return undefined; // damaged on disk: nothing in it can be trusted
-  }
 }
 
 /**
