@@ -57,11 +57,13 @@ export class AppendLog {
    * while the worker is built.
    *
    * @param liveLines the lines (without newline) a rewrite must keep: the owner's current state.
+   * @param onOpen given the log's complete lines as found (one read of the file at start-up).
    */
-  static open(path: string, liveLines: () => Iterable<string>): AppendLog {
+  static open(path: string, liveLines: () => Iterable<string>, onOpen?: (text: string) => void): AppendLog {
     mkdirSync(dirname(path), { recursive: true });
     rmSync(compactionPath(path), { force: true });
-    cutTornTail(path);
+    const text = cutTornTail(path);
+    onOpen?.(text);
     return new AppendLog(path, liveLines);
   }
 
@@ -174,13 +176,17 @@ export class AppendLog {
   }
 }
 
-/** Truncate the file after its last newline (what follows is a line a crash or a failed write cut short). */
-function cutTornTail(path: string): void {
+/**
+ * Truncate the file after its last newline (what follows is a line a crash or a
+ * failed write cut short); returns what is kept.
+ */
+function cutTornTail(path: string): string {
   const fd = openSync(path, 'a+');
   try {
-    const text = readFileSync(fd);
-    const end = text.lastIndexOf(0x0a) + 1;
-    if (end < text.length) ftruncateSync(fd, end);
+    const bytes = readFileSync(fd);
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    if (end < bytes.length) ftruncateSync(fd, end);
+    return bytes.subarray(0, end).toString('utf8');
   } finally {
     closeSync(fd);
   }

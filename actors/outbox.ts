@@ -21,7 +21,7 @@
  * copied to `corrupt.log` for an operator to look at. Reports in the layout of
  * earlier versions (a file per report) are moved into the log when it is loaded.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { appendFile, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -64,7 +64,10 @@ export class Outbox implements ReportStore {
   private readonly log: AppendLog;
 
   private constructor(readonly dir: string) {
-    this.log = AppendLog.open(join(dir, LOG_NAME), () => this.live.values());
+    // Every line starts with its id (see save/remove): the counter needs no parsing of reports.
+    this.log = AppendLog.open(join(dir, LOG_NAME), () => this.live.values(), (text) => {
+      for (const match of text.matchAll(/^\{"op":"(?:put|del)","id":"(\d{16})-/gm)) if (match[1] !== undefined) this.continueAfter(match[1]);
+    });
   }
 
   /**
@@ -77,10 +80,6 @@ export class Outbox implements ReportStore {
     for (const name of readdirSync(dir)) {
       const legacy = LEGACY_FILE.exec(name);
       if (legacy?.[1] !== undefined) outbox.continueAfter(legacy[1]);
-    }
-    // Every line starts with the id (see save/remove): no need to parse reports here.
-    for (const match of readFileSync(join(dir, LOG_NAME), 'utf8').matchAll(/^\{"op":"(?:put|del)","id":"(\d{16})-/gm)) {
-      if (match[1] !== undefined) outbox.continueAfter(match[1]);
     }
     return outbox;
   }
@@ -104,24 +103,20 @@ export class Outbox implements ReportStore {
 
   /** Reports left by earlier runs, oldest first. */
   async load(): Promise<OutboxLoadResult> {
-    const found = new Map<string, ReportRequest>();
+    const found = new Map<string, { report: ReportRequest; line: string }>();
     const corrupt: string[] = [];
     for (const line of await this.log.readLines()) {
       if (line === '') continue;
       const parsed = parseJsonAs(LineSchema, line);
       if (parsed === undefined) corrupt.push(line);
-      else if (parsed.op === 'put') found.set(parsed.id, parsed.report);
+      else if (parsed.op === 'put') found.set(parsed.id, { report: parsed.report, line });
       else found.delete(parsed.id);
     }
     if (corrupt.length > 0) await appendFile(join(this.dir, CORRUPT_NAME), corrupt.map((line) => `${line}\n`).join(''));
+    for (const [id, { line }] of found) this.live.set(id, line);
+    // Imported reports are saved into the log (and so into `live`) as they are read.
     const legacy = await this.importLegacyFiles();
-    const ids = [...found.keys(), ...legacy.reports.map((r) => r.id)].sort();
-    const all = new Map([...found, ...legacy.reports.map((r): [string, ReportRequest] => [r.id, r.report])]);
-    const reports = ids.map((id) => ({ id, report: all.get(id)! }));
-    for (const { id, report } of reports) {
-      this.continueAfter(id);
-      this.live.set(id, JSON.stringify({ op: 'put', id, report }));
-    }
+    const reports = [...[...found].map(([id, { report }]) => ({ id, report })), ...legacy.reports].sort((a, b) => (a.id < b.id ? -1 : 1));
     return { reports, corrupt: [...corrupt, ...legacy.corrupt], partial: legacy.partial };
   }
 
