@@ -63,6 +63,19 @@ function reporterWith(api: { report: (body: ReportRequest) => Promise<void> }, s
   return reporter;
 }
 
+/** A report about 2 KB long. */
+const padded = (task: string): ReportRequest => ({ ...report(task, 'Failed'), error: 'x'.repeat(2000) });
+
+/** `rounds` x 100 padded reports saved together, then settled: ~220 KB of log per round. */
+async function saveAndSettle(outbox: Outbox, rounds: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const batch = Array.from({ length: 100 }, (_, i) => padded(`t${round}-${i}`));
+    const ids = batch.map((r) => outbox.nextId(r));
+    await Promise.all(batch.map((r, i) => outbox.save(ids[i]!, r)));
+    await Promise.all(ids.map((id) => outbox.remove(id)));
+  }
+}
+
 describe('outbox', () => {
   it('keeps undelivered reports across a restart and delivers them, per task in order', async () => {
     const dir = await tempDir();
@@ -165,13 +178,7 @@ describe('outbox', () => {
     const keptId = outbox.nextId(kept);
     await outbox.save(keptId, kept);
     // About 4.5 MB of reports saved and settled: past the rewrite threshold (1 MB more than the live reports) several times.
-    const padded = (task: string) => ({ ...report(task, 'Failed'), error: 'x'.repeat(2000) });
-    for (let round = 0; round < 20; round++) {
-      const batch = Array.from({ length: 100 }, (_, i) => padded(`t${round}-${i}`));
-      const ids = batch.map((r) => outbox.nextId(r));
-      await Promise.all(batch.map((r, i) => outbox.save(ids[i]!, r)));
-      await Promise.all(ids.map((id) => outbox.remove(id)));
-    }
+    await saveAndSettle(outbox, 20);
     const last = padded('last');
     await outbox.save(outbox.nextId(last), last); // a durable write after the removals lets the rewrite run
     await outbox.close();
@@ -190,13 +197,7 @@ describe('outbox', () => {
     await mkdir(join(dir, '.outbox.log.compacting', 'occupied'), { recursive: true });
     const kept = report('kept', 'Completed');
     await outbox.save(outbox.nextId(kept), kept);
-    const padded = (task: string) => ({ ...report(task, 'Failed'), error: 'x'.repeat(2000) });
-    for (let round = 0; round < 8; round++) {
-      const batch = Array.from({ length: 100 }, (_, i) => padded(`t${round}-${i}`));
-      const ids = batch.map((r) => outbox.nextId(r));
-      await Promise.all(batch.map((r, i) => outbox.save(ids[i]!, r)));
-      await Promise.all(ids.map((id) => outbox.remove(id)));
-    }
+    await saveAndSettle(outbox, 8);
     const last = padded('last');
     await outbox.save(outbox.nextId(last), last);
     await outbox.close();
