@@ -122,9 +122,7 @@ export class AppendLog {
         } catch (error) {
           // A failed write (a full disk, say) may have left part of a line: the next
           // open cuts it off, so later lines never fuse with it.
-          const handle = this.handle;
-          this.handle = undefined;
-          await (await handle?.catch(() => undefined))?.close().catch(() => undefined);
+          await this.close().catch(() => undefined);
           this.torn = true;
           for (const p of batch) p.done(error);
         }
