@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import Tinypool from 'tinypool';
 import type { WorkerConfig } from '../config/definitions.js';
-import type { ThreadData, ThreadRequest, ThreadResult, ThreadToMain } from '../executors/threadProtocol.js';
+import { COMMAND_HOST_TYPES, type ThreadData, type ThreadRequest, type ThreadResult, type ThreadToMain } from '../executors/threadProtocol.js';
 import type { Assignment } from '../protocol/schemas.js';
+import { CommandHostProcess } from '../sandbox/commandHostProcess.js';
 import { killProcessTree } from '../sandbox/killProcessTree.js';
 
 export interface TaskPoolOptions {
@@ -19,6 +20,11 @@ export interface TaskPoolOptions {
   readonly onLog?: (message: Extract<ThreadToMain, { type: 'log' }>) => void;
   /** How long an aborted task may take to return before its thread is terminated. */
   readonly abortGraceMillis?: number;
+  /**
+   * Launch sandboxed commands from the command host process instead of the
+   * task threads (default true; see sandbox/commandHost.ts for why).
+   */
+  readonly commandHost?: boolean;
 }
 
 export interface RunOptions {
@@ -43,6 +49,7 @@ export class TaskPool {
    */
   private readonly finished = new Set<string>();
   private sequence = 0;
+  private readonly commandHost: CommandHostProcess | undefined;
 
   constructor(config: WorkerConfig, private readonly options: TaskPoolOptions = {}) {
     const channelName = `splai-worker-${process.pid}-${nanoid(8)}`;
@@ -55,6 +62,7 @@ export class TaskPool {
       // Threads live as long as the worker; recycling them would only cost start-ups.
       idleTimeout: 2 ** 31 - 1,
     });
+    this.commandHost = options.commandHost === false ? undefined : new CommandHostProcess();
     this.channel = new BroadcastChannel(channelName);
     (this.channel as unknown as { unref?: () => void }).unref?.();
     this.channel.onmessage = (event: MessageEvent<ThreadToMain>) => this.onThreadMessage(event.data);
@@ -68,7 +76,8 @@ export class TaskPool {
   /** Run one assignment in a thread. Resolves with the thread's result; rejects only when aborted. */
   async run(assignment: Assignment, options: RunOptions = {}): Promise<ThreadResult> {
     const key = `${assignment.job_id}/${assignment.task_id}/${assignment.attempt}/${++this.sequence}`;
-    const request: ThreadRequest = { key, assignment };
+    const commandHost = await this.commandHostFor(assignment, key);
+    const request: ThreadRequest = { key, assignment, ...(commandHost === undefined ? {} : { commandHost }) };
     const hard = new AbortController();
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -98,6 +107,19 @@ export class TaskPool {
     for (const key of [...this.children.keys()]) this.reapChildren(key);
     this.channel.close();
     await this.pool.destroy();
+    // After the threads: their connections are closed, so nothing is left running in the host.
+    await this.commandHost?.stop();
+  }
+
+  /** The command host's socket for a task that runs sandboxed commands; undefined: the thread launches them itself. */
+  private async commandHostFor(assignment: Assignment, key: string): Promise<string | undefined> {
+    if (this.commandHost === undefined || !COMMAND_HOST_TYPES.has(assignment.type)) return undefined;
+    try {
+      return await this.commandHost.socketPath();
+    } catch (error) {
+      this.options.onLog?.({ type: 'log', key, level: 'warn', message: `${(error as Error).message}; the task thread launches the command itself` });
+      return undefined;
+    }
   }
 
   private onThreadMessage(message: ThreadToMain): void {

@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import type { ArtifactStore } from '../artifacts/ArtifactStore.js';
 import { createArtifactStore } from '../artifacts/createArtifactStore.js';
 import { assertSafeId } from '../artifacts/ids.js';
+import { commandHostClient } from '../sandbox/commandHostClient.js';
 import { executorFor } from './registry.js';
 import { isTaskError, oneLine } from './TaskError.js';
 import type { MainToThread, ThreadData, ThreadRequest, ThreadResult, ThreadToMain } from './threadProtocol.js';
@@ -50,7 +51,7 @@ let storePromise: Promise<ArtifactStore> | undefined;
 const store = (): Promise<ArtifactStore> => (storePromise ??= createArtifactStore(data.config));
 
 export default async function runTask(request: ThreadRequest): Promise<ThreadResult> {
-  const { assignment, key } = request;
+  const { assignment, key, commandHost } = request;
   const controller = new AbortController();
   running.set(key, controller);
   const started = performance.now();
@@ -70,6 +71,7 @@ export default async function runTask(request: ThreadRequest): Promise<ThreadRes
       log,
       isDraining: () => draining,
       trackChild: (pid) => post({ type: 'child', key, pid }),
+      ...(commandHost === undefined ? {} : { runSandboxed: (options) => commandHostClient(commandHost).run(options) }),
     });
     const executorMillis = elapsed();
     controller.signal.throwIfAborted();

@@ -17,7 +17,12 @@ export interface ThreadData {
 export interface ThreadRequest {
   readonly key: string;
   readonly assignment: Assignment;
+  /** The command host's socket, for task types that run sandboxed commands (sandbox/commandHost.ts). */
+  readonly commandHost?: string;
 }
+
+/** Task types whose commands are launched by the command host rather than from the thread. */
+export const COMMAND_HOST_TYPES: ReadonlySet<string> = new Set(['tool_execution']);
 
 export type ThreadResult =
   | {

@@ -21,7 +21,7 @@ export function sandboxWorkDir(artifactRoot: string, jobId: string, taskId: stri
   return join(resolve(artifactRoot), 'sandboxes', jobId, taskId);
 }
 
-export const execute: Executor = async ({ assignment, config, signal, log, trackChild }) => {
+export const execute: Executor = async ({ assignment, config, signal, log, trackChild, runSandboxed: run = runSandboxed }) => {
   const inputs = assignment.inputs;
   const tool = firstOf(inputs, 'op') || 'noop';
   const command = firstOf(inputs, 'command', 'script');
@@ -35,7 +35,7 @@ export const execute: Executor = async ({ assignment, config, signal, log, track
   await makeEmptyDir(workDir);
   let result: SandboxResult;
   try {
-    result = await runSandboxed({ command, workDir, support, limits, signal, onSpawn: trackChild });
+    result = await run({ command, workDir, support, limits, signal, onSpawn: trackChild });
   } finally {
     // Best effort: a command can leave a tree the worker may not delete (chmod 000
     // as an unprivileged worker); that must not hide the command's own result.

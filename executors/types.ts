@@ -7,6 +7,7 @@
 import type { WorkerConfig } from '../config/definitions.js';
 import type { Assignment } from '../protocol/schemas.js';
 import type { ArtifactStore } from '../artifacts/ArtifactStore.js';
+import type { SandboxResult, SandboxRunOptions } from '../sandbox/runSandboxed.js';
 
 /** Messages an executor can log; they reach the main thread's logger tagged with the task. */
 export type TaskLog = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -26,6 +27,11 @@ export interface ExecutorContext {
    * reaped even if this thread is terminated (see sandbox/).
    */
   readonly trackChild: (pid: number) => void;
+  /**
+   * Runs a sandboxed command: through the worker's command host when the pool
+   * gave the task one (sandbox/commandHost.ts), else `runSandboxed` in this thread.
+   */
+  readonly runSandboxed?: (options: SandboxRunOptions) => Promise<SandboxResult>;
 }
 
 /** The type-specific fields of a task's output document. */
