@@ -25,7 +25,7 @@ import { describeMachine } from './machine.js';
 import type { OverheadBreakdown } from './overhead.js';
 import { parseBenchArgs, planFor, type BenchPart } from './plan.js';
 import { Agent } from './rpc.js';
-import { sandboxDirect, spawnFloor } from './spawnFloor.js';
+import { launchFloor, sandboxDirect, spawnFloor } from './spawnFloor.js';
 import { median, rounded } from './stats.js';
 import { benchLine, medianTps, summarize, tableRows, type RawMeasurements, type Run } from './summary.js';
 import { formatTable } from './table.js';
@@ -67,6 +67,7 @@ async function main(): Promise<number> {
   const jobId = (kind: string) => `${kind}-${++jobSeq}`;
 
   const spawnRuns: Run[] = [];
+  const launchRuns: Run[] = [];
   const directRuns: Run[] = [];
   const floorRuns: Run[] = [];
   const workerRuns: Run[] = [];
@@ -91,6 +92,8 @@ async function main(): Promise<number> {
         progress(`spawn floor: ${plan.spawnCount} x /bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time`);
         await spawnFloor(sandbox, config, Math.ceil(plan.spawnCount / 10), plan.spawnConcurrency);
         for (let i = 0; i < plan.repeats; i++) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
+        progress('launch floor: the sandbox\'s whole launch line around "true", no cgroups');
+        for (let i = 0; i < plan.repeats; i++) launchRuns.push(await launchFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
         progress('sandbox direct: runSandboxed("true") without a worker');
         for (let i = 0; i < plan.repeats; i++) directRuns.push(await sandboxDirect(sandbox, config, Math.ceil(plan.spawnCount / 2), plan.spawnConcurrency));
       } else progress(`sandbox unavailable (${sandbox.refusal}): sandbox numbers are n/a`);
@@ -128,7 +131,7 @@ async function main(): Promise<number> {
       const workerId = 'bench-worker';
       const agent = Agent.start(logFile('worker'));
       try {
-        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0' });
+        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0' });
         await timeline.registration(workerId);
         const pollMillis = resolveConfig({}).pollMillis;
 
@@ -254,6 +257,7 @@ async function main(): Promise<number> {
   const extra = {
     quick: plan.quick,
     sandbox_level: machine.sandboxLevel,
+    launch_floor_tps: rounded(medianTps(launchRuns), 1),
     sandbox_direct_tps: rounded(medianTps(directRuns), 1),
     overhead_breakdown_p50_ms: { to_running: part('toRunning'), running_round_trip: part('runningRoundTrip'), pool: part('pool'), to_final: part('toFinal') },
     loop_lag_max_ms: rounded(Math.max(...loopLags.map((l) => l.max)), 1),
@@ -268,7 +272,7 @@ async function main(): Promise<number> {
     },
     errors,
   };
-  const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
+  const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnLaunchRuns: launchRuns, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
   const out = args.out ?? (plan.quick ? join(tmpdir(), 'splai-bench-results.quick.json') : join(projectRoot, 'bench', 'results.json'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -4,6 +4,10 @@
  *   bwrap arguments, or the unshare form, or nothing at level none) running
  *   `/bin/true`, spawned from Node, `concurrency` at a time. What any sandboxed
  *   command costs on this host.
+ * - `launchFloor`: the sandbox's whole launch line around the command `true`
+ *   as `runSandboxed` builds it (parent-death signal, the limits shell, the
+ *   isolation, `/bin/sh -c true`), without cgroups, spawned from Node: what the
+ *   sandbox's own programs cost before any of its JavaScript.
  * - `sandboxDirect`: `runSandboxed` itself (limits, cgroups, capture, reaping)
  *   on the main thread, same concurrency: the sandbox module's full cost,
  *   without the worker around it. The gap between the two belongs to the
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { WorkerConfig } from '../config/definitions.js';
 import { bwrapArgs } from '../sandbox/bwrapArgs.js';
+import { extraStdio, launcherArgv } from '../sandbox/launcher.js';
 import type { SandboxSupport } from '../sandbox/detectSandboxLevel.js';
 import { resolveLimits } from '../sandbox/limits.js';
 import { runSandboxed } from '../sandbox/runSandboxed.js';
@@ -33,11 +38,11 @@ async function timed(count: number, concurrency: number, job: (i: number) => Pro
   return { tasks: count, millis: performance.now() - started };
 }
 
-function spawnOnce(argv: readonly string[], cwd: string): Promise<void> {
+function spawnOnce(argv: readonly string[], cwd: string, fds: ReadonlyArray<'pipe' | 'ignore' | number> = ['pipe']): Promise<void> {
   const [program, ...args] = argv;
   return new Promise((resolve, reject) => {
     // fd 3 like the sandbox: bwrap writes its info JSON there (--info-fd 3).
-    const child = spawn(program!, args, { cwd, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    const child = spawn(program!, args, { cwd, stdio: ['ignore', 'ignore', 'pipe', ...fds], env: { PATH: '/usr/bin:/bin' } });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     (child.stdio[3] as Readable | null)?.resume();
@@ -62,6 +67,16 @@ export async function spawnFloor(support: SandboxSupport, config: WorkerConfig, 
   try {
     const argv = isolationArgv(support, dir, dir, config.sandboxMaxFileMb);
     return await timed(count, concurrency, () => spawnOnce(argv, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchFloor(support: SandboxSupport, config: WorkerConfig, count: number, concurrency: number): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'splai-bench-launch-'));
+  try {
+    const argv = launcherArgv({ command: 'true', workDir: dir, support, limits: resolveLimits(config, {}) }, dir, undefined);
+    return await timed(count, concurrency, () => spawnOnce(argv, dir, extraStdio(support.level)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -46,6 +46,12 @@ export interface CreateWorkerOptions {
   /** XState inspection observer (the inspector uses it). */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   readonly delays?: DelayOverrides;
+  /**
+   * Launch sandboxed commands from a separate command-host process (default
+   * true, see sandbox/commandHost.ts); `false` launches them from the task
+   * threads (a diagnostic of what the host saves).
+   */
+  readonly commandHost?: boolean;
   /** Observability hooks (metrics, traces); see telemetry/. The machines never see them. */
   readonly instrument?: WorkerInstrument;
 }
@@ -98,6 +104,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   });
   const taskLog = logger.withTag('task');
   const pool = new TaskPool(config, {
+    ...(options.commandHost === undefined ? {} : { commandHost: options.commandHost }),
     onLog: (message) => taskLog[message.level](message.message, { ...taskKeyFields(message.key), ...message.fields }),
   });
   const realEffects = createRealEffects({ config, api, reporter, pool, logger, listModels: () => listCachedModels(config.modelCacheDir) });
