@@ -24,7 +24,14 @@ export class CommandHostClient {
     this.socket = connect(socketPath);
     this.socket.unref();
     const reader = new JsonLineReader<HostToThread>((message) => this.onMessage(message));
-    this.socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch {
+        // Not a line of ours: the stream is broken; 'close' fails the pending runs.
+        this.socket.destroy();
+      }
+    });
     this.socket.on('error', () => undefined);
     this.socket.on('close', () => {
       this.closed = true;

@@ -71,8 +71,13 @@ export class CommandHostProcess {
     clearTimeout(timer);
   }
 
-  private start(): Promise<RunningHost> {
-    const dir = mkdtempSync(join(tmpdir(), 'splai-command-host-'));
+  private async start(): Promise<RunningHost> {
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'splai-command-host-'));
+    } catch (error) {
+      throw new Error(`could not start the sandbox command host: ${(error as Error).message}`);
+    }
     const socketPath = join(dir, 'host.sock');
     const setpriv = findSandboxTools(process.env['PATH'] ?? '').setpriv;
     const argv = [process.execPath, hostEntry(), socketPath];
@@ -82,9 +87,11 @@ export class CommandHostProcess {
     const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env, detached: true });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // Gone: the next caller starts a new one; the directory goes with it.
-    void exited.then(() => {
+    void exited.then(async () => {
       rmSync(dir, { recursive: true, force: true });
-      if (this.starting === started) this.starting = undefined;
+      const current = this.starting;
+      const host = await current?.catch(() => undefined);
+      if (host?.child === child && this.starting === current) this.starting = undefined;
     });
     // The worker's exit must not wait for the host: the host sees the channel close and exits by itself.
     child.unref();
@@ -108,6 +115,6 @@ export class CommandHostProcess {
         resolve({ child, dir, socketPath, exited });
       });
     });
-    return started;
+    return await started;
   }
 }

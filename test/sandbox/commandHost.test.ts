@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskPool } from '../../actors/taskPool.js';
@@ -184,3 +185,24 @@ describe('the task pool', () => {
   });
 });
 
+
+describe('when the command host cannot start', () => {
+  it('runs the command from the task thread and says why in a warning', async () => {
+    const logs: string[] = [];
+    const pool = new TaskPool(resolveConfig({ artifactRoot: dirs.make(), maxParallelTasks: 1, sandbox: 'bwrap' }), { onLog: (message) => logs.push(`${message.level}: ${message.message}`) });
+    pools.push(pool);
+    const saved = process.env['TMPDIR'];
+    // The host's private directory goes in TMPDIR: one that does not exist makes the start fail.
+    process.env['TMPDIR'] = join(dirs.make(), 'missing');
+    let result;
+    try {
+      result = await pool.run({ job_id: 'job-nohost', task_id: 'task-nohost', type: 'tool_execution', inputs: { command: 'echo still-ran' }, attempt: 0, lease_id: '' });
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+    expect(result).toMatchObject({ ok: true });
+    expect(logs).toEqual([expect.stringMatching(/^warn: could not start the sandbox command host: .*mkdtemp.*; the task thread launches the command itself$/)]);
+    expect(processesMatching(HOST_ENTRY)).toEqual([]);
+  });
+});
