@@ -84,6 +84,7 @@ export interface SupervisorOutput {
 
 const RECENT_LIMIT = 4096;
 const SHUTDOWN_REASON = 'worker shutting down';
+const STOPPING_REFUSAL = 'worker is stopping: the task was not started';
 
 const isTaskId = (id: string) => id.startsWith('task:');
 const childIdOf = (eventType: string) => eventType.replace(/^xstate\.(done|error)\.actor\./, '');
@@ -151,8 +152,10 @@ export const supervisorMachine = setup({
       enqueue.assign({ health });
       if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'health', health });
     }),
-    acceptAssignments: enqueueActions(({ context, event, enqueue }) => {
+    /** Spawn a task actor per new assignment; with a `refusal`, each only reports `Failed` with it. */
+    acceptAssignments: enqueueActions(({ context, event, enqueue }, params: unknown) => {
       if (event.type !== 'assignments') return;
+      const refusal = (params as { refusal?: string } | undefined)?.refusal;
       const tasks = { ...context.tasks };
       const running = new Set(Object.values(tasks).map((t) => t.key));
       let { sequence, inFlight } = context;
@@ -164,7 +167,9 @@ export const supervisorMachine = setup({
           continue;
         }
         const input: TaskInput =
-          parsed.kind === 'valid'
+          parsed.kind === 'valid' && refusal !== undefined
+            ? { workerId: context.workerId, jobId: parsed.assignment.job_id, taskId: parsed.assignment.task_id, type: parsed.assignment.type, attempt: parsed.assignment.attempt, leaseId: parsed.assignment.lease_id, invalid: refusal }
+            : parsed.kind === 'valid'
             ? {
                 workerId: context.workerId,
                 jobId: parsed.assignment.job_id,
@@ -305,6 +310,8 @@ export const supervisorMachine = setup({
         'controlPlane.forgotWorker': {},
         'controlPlane.authFailed': {},
         health: { actions: 'applyHealth' },
+        // A poll that was on the wire when the loops stopped: its tasks are leased to this worker.
+        assignments: { actions: 'acceptAssignments' },
       },
     },
     operating: {
@@ -347,12 +354,18 @@ export const supervisorMachine = setup({
         'controlPlane.forgotWorker': {},
         'controlPlane.authFailed': {},
         'models.changed': {},
+        // A poll that was on the wire when the drain began, answered after the tasks
+        // are done or being aborted: report its tasks Failed, so the scheduler hands
+        // them to another worker now rather than when their leases run out.
+        assignments: { actions: { type: 'acceptAssignments', params: { refusal: STOPPING_REFUSAL } } },
       },
       states: {
         waitingForTasks: {
           always: { guard: 'noTasks', target: 'flushing' },
           after: { drainGrace: 'aborting' },
-          on: { shutdown: 'aborting' },
+          // A poll that was on the wire when the drain began: its tasks are leased to
+          // this worker; they run within the drain like the others.
+          on: { shutdown: 'aborting', assignments: { actions: 'acceptAssignments' } },
         },
         aborting: {
           entry: [{ type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('warn', 'aborting in-flight tasks', { in_flight: context.inFlight }) }, 'abortAllTasks'],

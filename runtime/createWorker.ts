@@ -107,7 +107,18 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     ...(options.commandHost === undefined ? {} : { commandHost: options.commandHost }),
     onLog: (message) => taskLog[message.level](message.message, { ...taskKeyFields(message.key), ...message.fields }),
   });
-  const realEffects = createRealEffects({ config, api, reporter, pool, logger, listModels: () => listCachedModels(config.modelCacheDir) });
+  const realEffects = createRealEffects({
+    config,
+    api,
+    reporter,
+    pool,
+    logger,
+    listModels: () => listCachedModels(config.modelCacheDir),
+    // Tasks the control plane leased in a poll the poller no longer waited for: still ours to run.
+    onLatePoll: (items) => {
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'assignments', items });
+    },
+  });
   const composed: WorkerEffects = {
     ...realEffects,
     // A heartbeat that got through means the control plane answers again: retry waiting reports now.

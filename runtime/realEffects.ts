@@ -19,11 +19,14 @@ export interface RealEffectsParts {
   readonly logger: ConsolaInstance;
   /** Models present in the cache (plus configured ones are added by hostCapabilities). */
   readonly listModels: () => Promise<string[]>;
+  /** Items of a poll that came back after the poller stopped (see `poll` below): they are this worker's tasks. */
+  readonly onLatePoll?: (items: unknown[]) => void;
 }
 
 export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
   const { config, api, reporter, pool, logger } = parts;
   const load = new HostLoad();
+  const pollsOnWire = new Set<Promise<unknown[]>>();
   const tagged = new Map<string, ConsolaInstance>();
   const loggerFor = (tag: string) => {
     let child = tagged.get(tag);
@@ -50,7 +53,23 @@ export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
         signal,
       );
     },
-    poll: (maxTasks, signal) => api.poll(config.workerId, maxTasks, signal),
+    poll(maxTasks, signal) {
+      // The request is not cancelled when the poller stops (re-registration, drain):
+      // once it is sent the control plane may lease tasks to this worker, and a
+      // dropped reply would leave them Assigned to it, their leases extended by
+      // every heartbeat, never run. The request's own timeout still bounds it.
+      const polling = (async () => {
+        const items = await api.poll(config.workerId, maxTasks);
+        if (signal.aborted && items.length > 0) parts.onLatePoll?.(items);
+        return items;
+      })();
+      pollsOnWire.add(polling);
+      void polling.then(
+        () => pollsOnWire.delete(polling),
+        () => pollsOnWire.delete(polling),
+      );
+      return polling;
+    },
     // The Running report's outcome decides whether the task runs (stale lease: no),
     // so it is awaited; a final report only has to be saved before the slot frees.
     report: (report) => (report.status === 'Running' ? reporter.submit(report) : reporter.submitDurably(report)),
@@ -67,7 +86,15 @@ export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
         return { ok: false, error: reason, durationMillis: Math.round(performance.now() - started), executorMillis: 0 };
       }
     },
-    flushReports: (timeoutMillis) => reporter.flush(timeoutMillis),
+    async flushReports(timeoutMillis) {
+      // A poll still on the wire may hand over tasks, which a stopping worker
+      // reports Failed: wait for it (within the same deadline) before the last flush.
+      const deadline = Date.now() + timeoutMillis;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...pollsOnWire]), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMillis)))]);
+      clearTimeout(timer);
+      return reporter.flush(Math.max(0, deadline - Date.now()));
+    },
     announceDraining: () => pool.announceDraining(),
     log(entry: LogEntry) {
       const child = loggerFor(entry.actor);
