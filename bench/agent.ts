@@ -93,6 +93,7 @@ serve({
       ...(p.durable === false ? { stateDir: false as const } : {}),
       // commandHost: false launches sandboxed commands from the task threads (a diagnostic of what the host saves).
       ...(p.commandHost === false ? { commandHost: false } : {}),
+      controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0',
       instrument: { effects: (effects) => observeEffects(effects, observer) },
     });
     worker.start();

@@ -60,6 +60,8 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   const worker = createWorker({
     config: { controlPlaneUrl: server.url, workerId: 'demo-worker', artifactRoot, maxParallelTasks: 2, pollMillis: 250, httpAddr: 'off' },
     logger,
+    // As the daemon runs it (cli/runCommand.ts).
+    controlPlaneThread: true,
     ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }),
   });
   const started = performance.now();

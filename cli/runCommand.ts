@@ -105,7 +105,8 @@ export async function runWorkerCommand(argv: readonly string[], io: CommandIo = 
 
   // Off by default: then no observer is passed at all and XState does no inspection work.
   const inspection = await loadInspection({ setting: config.inspect, secrets: secretValues(config) });
-  const worker = createWorker({ config, logger, instrument: composeInstruments(tracing, metrics), ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }) });
+  // The daemon's HTTP calls run on an I/O thread: the main thread keeps the machines, the pool and the heartbeats.
+  const worker = createWorker({ config, logger, controlPlaneThread: true, instrument: composeInstruments(tracing, metrics), ...(inspection.inspect === undefined ? {} : { inspect: inspection.inspect }) });
   io.onWorker?.(worker);
   // Signal listeners before anything announces readiness (URLs on stderr): Node
   // installs a signal handler only once a listener exists.

@@ -16,6 +16,7 @@ import { listCachedModels } from '../actors/modelInventory.js';
 import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../actors/controlPlaneClient.js';
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
+import { ControlPlaneThread } from '../actors/controlPlaneThread.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import { resolveConfig, secretValues } from '../config/load.js';
 import { createSupervisorLogic, type DelayOverrides } from '../machines/createSupervisorLogic.js';
@@ -52,6 +53,13 @@ export interface CreateWorkerOptions {
    * threads (a diagnostic of what the host saves).
    */
   readonly commandHost?: boolean;
+  /**
+   * Run the control-plane HTTP calls on an I/O thread of their own (see
+   * actors/controlPlaneThread.ts); the daemon does. Default false: request
+   * interception in tests (MSW) sees only calls made on the main thread.
+   * Ignored when `api` is given.
+   */
+  readonly controlPlaneThread?: boolean;
   /** Observability hooks (metrics, traces); see telemetry/. The machines never see them. */
   readonly instrument?: WorkerInstrument;
 }
@@ -83,9 +91,9 @@ export interface SplaiWorker {
 export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const config = resolveConfig(options.config ?? {});
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: secretValues(config) });
-  const api =
-    options.api ??
-    new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) });
+  const clientOptions = { baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) };
+  const ioThread = options.api === undefined && options.controlPlaneThread === true ? new ControlPlaneThread(clientOptions) : undefined;
+  const api = options.api ?? ioThread ?? new ControlPlaneClient(clientOptions);
   const reportLog = logger.withTag('reporter');
   // A caller's own reportStore replaces the whole on-disk state (outbox and journal).
   const durable = options.stateDir === false || options.reportStore !== undefined ? undefined : openDurableState(options.stateDir ?? config.stateDir);
@@ -172,6 +180,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       health.stop();
       reporter.close();
       await pool.destroy().catch(() => undefined);
+      await ioThread?.close();
       resolve(output);
     };
     fail = (error) => void finish({ status: 'failed', error: `state dir ${durable?.dir ?? ''}: ${error instanceof Error ? error.message : String(error)}` });
