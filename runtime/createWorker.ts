@@ -17,6 +17,7 @@ import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOption
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
 import { ControlPlaneThread } from '../actors/controlPlaneThread.js';
+import { IdleThenThreadClient } from '../actors/idleThenThreadClient.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import { resolveConfig, secretValues } from '../config/load.js';
 import { createSupervisorLogic, type DelayOverrides } from '../machines/createSupervisorLogic.js';
@@ -54,10 +55,10 @@ export interface CreateWorkerOptions {
    */
   readonly commandHost?: boolean;
   /**
-   * Run the control-plane HTTP calls on an I/O thread of their own (see
-   * actors/controlPlaneThread.ts); the daemon does. Default false: request
-   * interception in tests (MSW) sees only calls made on the main thread.
-   * Ignored when `api` is given.
+   * Run the control-plane HTTP calls on an I/O thread of their own once the
+   * worker runs tasks (see actors/idleThenThreadClient.ts); the daemon does.
+   * Default false: request interception in tests (MSW) sees only calls made on
+   * the main thread. Ignored when `api` is given.
    */
   readonly controlPlaneThread?: boolean;
   /** Observability hooks (metrics, traces); see telemetry/. The machines never see them. */
@@ -93,7 +94,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: secretValues(config) });
   const clientOptions = { baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) };
   const ioThread = options.api === undefined && options.controlPlaneThread === true ? new ControlPlaneThread(clientOptions) : undefined;
-  const api = options.api ?? ioThread ?? new ControlPlaneClient(clientOptions);
+  const inThread = options.api ?? new ControlPlaneClient(clientOptions);
+  const api = ioThread === undefined ? inThread : new IdleThenThreadClient(inThread, ioThread);
   const reportLog = logger.withTag('reporter');
   // A caller's own reportStore replaces the whole on-disk state (outbox and journal).
   const durable = options.stateDir === false || options.reportStore !== undefined ? undefined : openDurableState(options.stateDir ?? config.stateDir);
