@@ -20,6 +20,8 @@ export class IdleThenThreadClient implements ControlPlaneApi {
   constructor(
     private readonly idle: ControlPlaneApi,
     private readonly thread: ControlPlaneApi,
+    /** Told once, when the calls move to the thread. */
+    private readonly onSwitch: () => void = () => undefined,
   ) {
     this.current = idle;
   }
@@ -43,7 +45,10 @@ export class IdleThenThreadClient implements ControlPlaneApi {
 
   report(body: ReportRequest, signal?: AbortSignal): Promise<void> {
     // Reports exist only once tasks run: the worker is busy from here on.
-    this.current = this.thread;
+    if (this.current !== this.thread) {
+      this.current = this.thread;
+      this.onSwitch();
+    }
     return this.current.report(body, signal);
   }
 

@@ -95,7 +95,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const clientOptions = { baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) };
   const ioThread = options.api === undefined && options.controlPlaneThread === true ? new ControlPlaneThread(clientOptions) : undefined;
   const inThread = options.api ?? new ControlPlaneClient(clientOptions);
-  const api = ioThread === undefined ? inThread : new IdleThenThreadClient(inThread, ioThread);
+  const api = ioThread === undefined ? inThread : new IdleThenThreadClient(inThread, ioThread, () => logger.withTag('supervisor').debug('control-plane calls run on the I/O thread from now on'));
   const reportLog = logger.withTag('reporter');
   // A caller's own reportStore replaces the whole on-disk state (outbox and journal).
   const durable = options.stateDir === false || options.reportStore !== undefined ? undefined : openDurableState(options.stateDir ?? config.stateDir);

@@ -4,12 +4,18 @@
  * and timeout behaviour, against a real HTTP server (request interception does
  * not reach another thread, which is why this client is not the library default).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../../actors/controlPlaneClient.js';
 import { isControlPlaneError } from '../../actors/ControlPlaneError.js';
 import { ControlPlaneThread } from '../../actors/controlPlaneThread.js';
+import { startControlPlaneServer } from '../../control-plane/httpServer.js';
+import { createWorker } from '../../runtime/createWorker.js';
+import { createLogger } from '../../runtime/logger.js';
 
 interface Reply {
   readonly status: number;
@@ -172,5 +178,34 @@ describe('ControlPlaneThread', () => {
     await client.close();
     expect(await polling).toMatchObject({ kind: 'transient', operation: 'poll', message: 'poll: the control-plane thread exited' });
     expect(await outcome(client.poll('w1', 1))).toMatchObject({ kind: 'transient', message: 'poll: the control-plane client is closed' });
+  });
+});
+
+describe('createWorker({ controlPlaneThread: true })', () => {
+  it('talks to the control plane from the main thread while idle and from the I/O thread once it runs tasks', async () => {
+    const cp = await startControlPlaneServer({ port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'splai-io-thread-'));
+    const lines: string[] = [];
+    const worker = createWorker({
+      config: { controlPlaneUrl: cp.url, workerId: 'io-w', artifactRoot: dir, maxParallelTasks: 1, pollMillis: 50, httpAddr: 'off' },
+      controlPlaneThread: true,
+      stateDir: false,
+      logger: createLogger({ level: 'debug', format: 'json', write: (line) => lines.push(line) }),
+    });
+    const switched = () => lines.some((line) => line.includes('control-plane calls run on the I/O thread'));
+    try {
+      worker.start();
+      await expect.poll(() => cp.controlPlane.worker('io-w') !== undefined, { timeout: 10_000 }).toBe(true);
+      // Registered, heartbeating and polling, but no task yet: still on the main thread.
+      expect(switched()).toBe(false);
+      const { job_id } = cp.controlPlane.submitJob({ job_id: 'io-job', tasks: [{ task_id: 't1', type: 'aggregation', inputs: { items_json: '[{"a":"1"}]' } }] });
+      const job = await cp.controlPlane.waitForJob(job_id, { timeoutMs: 10_000 });
+      expect(job.status).toBe('Completed');
+      expect(switched()).toBe(true);
+    } finally {
+      await worker.stop();
+      await cp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
