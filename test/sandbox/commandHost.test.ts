@@ -51,6 +51,15 @@ function parentOf(pid: number): number {
   return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
 
+/**
+ * The command itself runs (its own `sleep` process, inside the sandbox), not just
+ * its launcher: bwrap arms its child's parent-death signal only after its
+ * clone(), so a launcher killed before that leaves the command behind (the pool
+ * then kills the launcher's process group; these tests have no pool).
+ */
+const commandRunning = (seconds: number): boolean =>
+  processesMatching(`sleep ${seconds}`).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`sleep\0${seconds}`));
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -105,7 +114,7 @@ describe('the command host', () => {
     const h = host();
     const client = new CommandHostClient(await h.socketPath());
     const running = client.run(runOptions(`sleep ${seconds}`));
-    expect(await eventually(() => processesMatching(`sleep ${seconds}`).length > 0, 10_000)).toBe(true);
+    expect(await eventually(() => commandRunning(seconds), 10_000)).toBe(true);
     const first = (await h.pid())!;
     process.kill(first, 'SIGKILL');
     await expect(running).rejects.toThrow('the sandbox command host exited');
@@ -133,7 +142,7 @@ describe('the command host', () => {
     const { signal: _signal, ...request } = runOptions(`sleep ${seconds}`);
     const worker = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const hostPid = Number(await new Promise<string>((resolve) => worker.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
-    expect(await eventually(() => processesMatching(`sleep ${seconds}`).length > 0, 10_000)).toBe(true);
+    expect(await eventually(() => commandRunning(seconds), 10_000)).toBe(true);
     worker.kill('SIGKILL');
     expect(await eventually(() => !alive(hostPid) && processesMatching(`sleep ${seconds}`).length === 0, 10_000)).toBe(true);
   });
