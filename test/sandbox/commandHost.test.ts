@@ -60,6 +60,16 @@ function parentOf(pid: number): number {
 const commandRunning = (seconds: number): boolean =>
   processesMatching(`sleep ${seconds}`).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`sleep\0${seconds}`));
 
+/** Command hosts started by this test process (other test files run theirs in parallel). */
+const ourHosts = (): number[] =>
+  processesMatching(HOST_ENTRY).filter((pid) => {
+    try {
+      return parentOf(pid) === process.pid;
+    } catch {
+      return false; // exited while we looked
+    }
+  });
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -171,13 +181,14 @@ describe('the task pool', () => {
     const running = pool.run(task(`sleep ${seconds}`));
     // Destroying the pool below terminates the thread: the run rejects.
     const settled = running.catch(() => undefined);
-    expect(await eventually(() => processesMatching(`sleep ${seconds}`).length > 0, 10_000)).toBe(true);
-    // The launcher (setpriv, then the shell, then bwrap: one process exec'ing in turn) is a child of the host.
-    const launchers = processesMatching(String(seconds)).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('splai-sandbox-launch') || parentOf(pid) !== 1);
-    const hostPids = processesMatching(HOST_ENTRY);
+    expect(await eventually(() => commandRunning(seconds), 10_000)).toBe(true);
+    const hostPids = ourHosts();
     expect(hostPids).toHaveLength(1);
-    expect(launchers.map(parentOf)).toContain(hostPids[0]);
-    expect(launchers.map(parentOf)).not.toContain(process.pid);
+    // The launcher (setpriv, then the shell, then bwrap: one process exec'ing in
+    // turn) is the host's child; nothing of the command is the worker's.
+    const parents = processesMatching(`sleep ${seconds}`).map(parentOf);
+    expect(parents).toContain(hostPids[0]);
+    expect(parents).not.toContain(process.pid);
     const stopping = pool.destroy();
     pools.splice(0);
     await stopping;
@@ -190,7 +201,7 @@ describe('the task pool', () => {
     pools.push(pool);
     const result = await pool.run(task('echo from-thread'));
     expect(result).toMatchObject({ ok: true });
-    expect(processesMatching(HOST_ENTRY)).toEqual([]);
+    expect(ourHosts()).toEqual([]);
   });
 });
 
@@ -212,6 +223,6 @@ describe('when the command host cannot start', () => {
     }
     expect(result).toMatchObject({ ok: true });
     expect(logs).toEqual([expect.stringMatching(/^warn: could not start the sandbox command host: .*mkdtemp.*; the task thread launches the command itself$/)]);
-    expect(processesMatching(HOST_ENTRY)).toEqual([]);
+    expect(ourHosts()).toEqual([]);
   });
 });
