@@ -13,8 +13,8 @@
  * the thread that set it up, so `createWorker` uses the in-thread client unless
  * asked; the daemon (`splai-worker run`) asks.
  */
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { entryFile } from '../runtime/entryFile.js';
 import type { HeartbeatRequest, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
 import type { Operation } from './classifyResponse.js';
 import type { ControlPlaneApi, ControlPlaneClientOptions } from './controlPlaneClient.js';
@@ -29,12 +29,6 @@ interface PendingCall {
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
-}
-
-/** The thread's entry: compiled JS in the package, a tsx shim when running from TypeScript sources. */
-function threadEntry(): string {
-  const here = import.meta.url;
-  return fileURLToPath(new URL(here.endsWith('.ts') ? './controlPlaneThreadEntry.dev.mjs' : './controlPlaneThreadEntry.js', here));
 }
 
 export class ControlPlaneThread implements ControlPlaneApi {
@@ -101,7 +95,7 @@ export class ControlPlaneThread implements ControlPlaneApi {
   /** The I/O thread, started on first use and again if it died. */
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(threadEntry(), { workerData: this.data });
+    const worker = new Worker(entryFile(import.meta.url, './controlPlaneThreadEntry'), { workerData: this.data });
     // Like a socket: it keeps the process alive only while a call is pending.
     worker.unref();
     worker.on('message', (message: IoThreadToMain) => this.settle(message));

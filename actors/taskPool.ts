@@ -6,7 +6,6 @@
  * returns); if it has not returned after `abortGraceMillis`, the thread itself
  * is terminated and every child it reported is killed by process group.
  */
-import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import Tinypool from 'tinypool';
 import type { WorkerConfig } from '../config/definitions.js';
@@ -14,6 +13,7 @@ import { COMMAND_HOST_TYPES, type ThreadData, type ThreadRequest, type ThreadRes
 import type { Assignment } from '../protocol/schemas.js';
 import { CommandHostProcess } from '../sandbox/commandHostProcess.js';
 import { killProcessTree } from '../sandbox/killProcessTree.js';
+import { entryFile } from '../runtime/entryFile.js';
 
 export interface TaskPoolOptions {
   /** Receives logs that executors write in their threads. */
@@ -29,13 +29,6 @@ export interface TaskPoolOptions {
 
 export interface RunOptions {
   readonly signal?: AbortSignal;
-}
-
-/** Where the thread entry lives: compiled JS in the package, a tsx shim when running from TypeScript sources. */
-function threadEntry(): string {
-  const here = import.meta.url;
-  const file = here.endsWith('.ts') ? '../executors/thread.dev.mjs' : '../executors/thread.js';
-  return fileURLToPath(new URL(file, here));
 }
 
 export class TaskPool {
@@ -55,7 +48,7 @@ export class TaskPool {
     const channelName = `splai-worker-${process.pid}-${nanoid(8)}`;
     const data: ThreadData = { config, channelName };
     this.pool = new Tinypool({
-      filename: threadEntry(),
+      filename: entryFile(import.meta.url, '../executors/thread'),
       minThreads: config.maxParallelTasks,
       maxThreads: config.maxParallelTasks,
       workerData: data,

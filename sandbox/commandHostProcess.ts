@@ -16,19 +16,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { entryFile } from '../runtime/entryFile.js';
 import { findSandboxTools } from './tools.js';
 
 /** How long a started host may take to listen. */
 const START_TIMEOUT_MILLIS = 10_000;
 /** How long a stopping host may take to reap its commands before it is killed. */
 const STOP_TIMEOUT_MILLIS = 6_000;
-
-/** The host's entry: compiled JS in the package, a tsx shim when running from TypeScript sources. */
-function hostEntry(): string {
-  const here = import.meta.url;
-  return fileURLToPath(new URL(here.endsWith('.ts') ? './commandHost.dev.mjs' : './commandHost.js', here));
-}
 
 interface RunningHost {
   readonly child: ChildProcess;
@@ -80,7 +74,7 @@ export class CommandHostProcess {
     }
     const socketPath = join(dir, 'host.sock');
     const setpriv = findSandboxTools(process.env['PATH'] ?? '').setpriv;
-    const argv = [process.execPath, hostEntry(), socketPath];
+    const argv = [process.execPath, entryFile(import.meta.url, './commandHost'), socketPath];
     const [program, ...args] = setpriv === undefined ? argv : [setpriv, '--pdeathsig', 'KILL', '--', ...argv];
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
     if (process.env['TMPDIR'] !== undefined) env['TMPDIR'] = process.env['TMPDIR'];
