@@ -167,9 +167,7 @@ export const supervisorMachine = setup({
           continue;
         }
         const input: TaskInput =
-          parsed.kind === 'valid' && refusal !== undefined
-            ? { workerId: context.workerId, jobId: parsed.assignment.job_id, taskId: parsed.assignment.task_id, type: parsed.assignment.type, attempt: parsed.assignment.attempt, leaseId: parsed.assignment.lease_id, invalid: refusal }
-            : parsed.kind === 'valid'
+          parsed.kind === 'valid'
             ? {
                 workerId: context.workerId,
                 jobId: parsed.assignment.job_id,
@@ -177,7 +175,8 @@ export const supervisorMachine = setup({
                 type: parsed.assignment.type,
                 attempt: parsed.assignment.attempt,
                 leaseId: parsed.assignment.lease_id,
-                assignment: parsed.assignment,
+                // Refused: the task actor only reports Failed with the reason.
+                ...(refusal === undefined ? { assignment: parsed.assignment } : { invalid: refusal }),
               }
             : { workerId: context.workerId, jobId: parsed.jobId, taskId: parsed.taskId, type: 'unknown', attempt: parsed.attempt, leaseId: parsed.leaseId, invalid: parsed.error };
         const key = assignmentKey({ job_id: input.jobId, task_id: input.taskId, attempt: input.attempt, lease_id: input.leaseId });
