@@ -86,14 +86,15 @@ serve({
     await api.register({ worker_id: p.workerId, cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' });
     return referencePolicy(api, p.workerId, p);
   },
-  'worker.start': async (p: { config: Partial<WorkerConfig>; durable?: boolean; commandHost?: boolean }) => {
+  'worker.start': async (p: { config: Partial<WorkerConfig>; durable?: boolean; commandHost?: boolean; controlPlaneThread?: boolean }) => {
     worker = createWorker({
       config: p.config,
       // durable: false runs without the outbox and journal (a diagnostic of their cost).
       ...(p.durable === false ? { stateDir: false as const } : {}),
       // commandHost: false launches sandboxed commands from the task threads (a diagnostic of what the host saves).
       ...(p.commandHost === false ? { commandHost: false } : {}),
-      controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0',
+      // As the daemon runs it; false keeps the HTTP calls on the main thread (a diagnostic of what the I/O thread saves).
+      controlPlaneThread: p.controlPlaneThread !== false,
       instrument: { effects: (effects) => observeEffects(effects, observer) },
     });
     worker.start();

@@ -131,7 +131,7 @@ async function main(): Promise<number> {
       const workerId = 'bench-worker';
       const agent = Agent.start(logFile('worker'));
       try {
-        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0' });
+        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0', controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0' });
         await timeline.registration(workerId);
         const pollMillis = resolveConfig({}).pollMillis;
 
