@@ -46,7 +46,8 @@ export function launcherArgv(options: LaunchOptions, rootMount: string | undefin
   }
   // First thing after fork: die with the thread that spawned us. The signal is
   // kept across the execs above, so the launcher (bwrap, unshare or the shell)
-  // dies with the worker, or with its pool thread when that is terminated.
+  // dies with the command host (which dies with the worker), or, when a pool
+  // thread launches commands itself, with that thread when it is terminated.
   // Kept even though bwrap has --die-with-parent: bwrap arms that only after
   // its clone(), so a worker killed during the shell's and bwrap's start-up
   // (a few ms per command) would leave a sandbox running with no one to time it
