@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskPool } from '../../actors/taskPool.js';
 import { resolveConfig } from '../../config/load.js';
@@ -155,6 +155,30 @@ describe('the command host', () => {
     expect(await eventually(() => commandRunning(seconds), 10_000)).toBe(true);
     worker.kill('SIGKILL');
     expect(await eventually(() => !alive(hostPid) && processesMatching(`sleep ${seconds}`).length === 0, 10_000)).toBe(true);
+  });
+
+  it('drops a connection that sends a line that is not JSON, and keeps serving the others', async () => {
+    const h = host();
+    const path = await h.socketPath();
+    const first = await h.pid();
+    const broken = connect(path);
+    const closed = new Promise<void>((resolve) => broken.once('close', () => resolve()));
+    broken.write('not json\n');
+    await closed;
+    expect(await new CommandHostClient(path).run(runOptions('echo still-here'))).toMatchObject({ exitCode: 0, stdout: 'still-here\n' });
+    expect(await h.pid()).toBe(first);
+  });
+
+  it('fails a run, rather than its thread, when the host answers with a broken line', async () => {
+    const dir = dirs.make();
+    const path = join(dir, 'fake.sock');
+    const fake = createServer((socket) => socket.once('data', () => socket.write('{"id":1,"resu\nlt"\n')));
+    await new Promise<void>((resolve) => fake.listen(path, resolve));
+    try {
+      await expect(new CommandHostClient(path).run(runOptions('true'))).rejects.toThrow('the sandbox command host exited');
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 
   it('does not pass the worker environment (secrets) on to the host', async () => {
