@@ -36,6 +36,8 @@ it('npm run bench -- --quick prints a BENCH line with every key and writes the r
   for (const key of ['protocol_floor_tps', 'worker_tps', 'reference_policy_tps', 'overhead_p50_ms', 'loop_lag_p99_ms', 'pickup_p50_ms', 'rss_idle_mb', 'startup_ms']) {
     expect(bench[key], key).toBeTypeOf('number');
   }
+  // The sandbox's own baselines, where there is a sandbox (CI installs bubblewrap).
+  if (bench['sandbox_level'] !== 'none') for (const key of ['spawn_floor_tps', 'launch_floor_tps', 'sandbox_direct_tps', 'sandbox_tps']) expect(bench[key], key).toBeTypeOf('number');
   expect(stdout).toContain('| worker_vs_floor');
   const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: { workerRuns: unknown[] } };
   expect(results.machine.cpus).toBeGreaterThan(0);
