@@ -63,6 +63,9 @@ async function main(): Promise<number> {
   const server = await startControlPlaneServer({ heartbeatIntervalSeconds: plan.heartbeatSeconds, defaultMaxRetries: 0 });
   const cp = server.controlPlane;
   const timeline = new Timeline(cp);
+  // The bare loops' own control plane: same code and settings, no worker polling it.
+  const floorServer = await startControlPlaneServer({ heartbeatIntervalSeconds: plan.heartbeatSeconds, defaultMaxRetries: 0 });
+  const floorTimeline = new Timeline(floorServer.controlPlane);
   let jobSeq = 0;
   const jobId = (kind: string) => `${kind}-${++jobSeq}`;
 
@@ -85,13 +88,11 @@ async function main(): Promise<number> {
   let burnTasks = 0;
 
   try {
-    // 1. Sandbox baselines (no worker): the isolation command alone, then runSandboxed.
+    // 1. The sandbox's own programs and module, no worker (diagnostics beside the spawn floor).
     await phase('sandbox baselines', async () => {
       if (!wanted('spawn')) return;
       if (sandbox.refusal === undefined) {
-        progress(`spawn floor: ${plan.spawnCount} x /bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time`);
         await spawnFloor(sandbox, config, Math.ceil(plan.spawnCount / 10), plan.spawnConcurrency);
-        for (let i = 0; i < plan.repeats; i++) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
         progress('launch floor: the sandbox\'s whole launch line around "true", no cgroups');
         for (let i = 0; i < plan.repeats; i++) launchRuns.push(await launchFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
         progress('sandbox direct: runSandboxed("true") without a worker');
@@ -99,53 +100,55 @@ async function main(): Promise<number> {
       } else progress(`sandbox unavailable (${sandbox.refusal}): sandbox numbers are n/a`);
     });
 
-    // 2. Bare loops with the worker's HTTP client: the protocol floor, the reference policy.
-    await phase('bare loops', async () => {
-      if (!wanted('bare')) return;
-      const bare = Agent.start(logFile('bare'));
+    // 2. The bare loop with the worker's HTTP client (the protocol floor, on a
+    // control plane of its own, so that the idle worker never takes its tasks)
+    // and the real worker (createWorker in an agent). Each baseline run comes
+    // right before the measured run it is compared with (summary.ts pairedRatio):
+    // on a shared host a slow spell then slows both, not only one side.
+    await phase('worker', async () => {
+      const floorWanted = wanted('bare');
+      const workerWanted = wanted('throughput', 'pickup', 'sandbox', 'load');
+      if (!floorWanted && !workerWanted && !wanted('spawn')) return;
+      const workerId = 'bench-worker';
+      const bare = floorWanted ? Agent.start(logFile('bare')) : undefined;
+      const agent = workerWanted ? Agent.start(logFile('worker')) : undefined;
       try {
-        progress(`protocol floor: ${plan.repeats} x ${plan.floorTasks} tasks, ${plan.parallel} lanes`);
         const floorRun = async (count: number) => {
           const id = jobId('floor');
-          const [run] = await Promise.all([timeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare.call('floor.run', { url: server.url, workerId: `floor-${id}`, lanes: plan.parallel })]);
+          const [run] = await Promise.all([floorTimeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare!.call('floor.run', { url: floorServer.url, workerId: `floor-${id}`, lanes: plan.parallel })]);
           return run;
         };
-        await floorRun(plan.warmupTasks);
-        for (let i = 0; i < plan.repeats; i++) floorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), floorCpu, () => floorRun(plan.floorTasks)));
-
-        progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
-        const id = jobId('reference');
-        cp.submitJob(trivialJob(id, plan.referenceCycles * plan.referenceMaxTasks + 2));
-        referenceRuns.push(
-          await bare.call<Run>('reference.run', { url: server.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
-        );
-        cp.cancelJob(id);
-      } finally {
-        await bare.close();
-      }
-    });
-
-    // 3. The real worker (createWorker in an agent): throughput, overhead, pickup, sandbox, load.
-    await phase('worker', async () => {
-      if (!wanted('throughput', 'pickup', 'sandbox', 'load')) return;
-      const workerId = 'bench-worker';
-      const agent = Agent.start(logFile('worker'));
-      try {
-        await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0', controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0' });
-        await timeline.registration(workerId);
-        const pollMillis = resolveConfig({}).pollMillis;
-
-        if (wanted('throughput')) {
-          progress(`worker: ${plan.repeats} x ${plan.workerTasks} trivial tasks, ${plan.parallel} slots`);
-          await timeline.runJob(trivialJob(jobId('warmup'), plan.warmupTasks), RUN_TIMEOUT);
-          await agent.call<AgentSamples>('worker.samples');
-          for (let i = 0; i < plan.repeats; i++) {
-            workerRuns.push(await metered(() => agent.call<CpuUsage>('cpu'), workerCpu, () => timeline.runJob(trivialJob(jobId('worker'), plan.workerTasks), RUN_TIMEOUT)));
+        const workerRun = (count: number, kind = 'worker') => timeline.runJob(trivialJob(jobId(kind), count), RUN_TIMEOUT);
+        if (agent !== undefined) {
+          await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0', controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0' });
+          await timeline.registration(workerId);
+        }
+        const throughput = agent !== undefined && wanted('throughput');
+        if (bare !== undefined || throughput) {
+          progress(`protocol floor and worker, alternating: ${plan.repeats} x ${plan.floorTasks} tasks each, ${plan.parallel} lanes / slots`);
+          if (bare !== undefined) await floorRun(plan.warmupTasks);
+          if (throughput) {
+            await workerRun(plan.warmupTasks, 'warmup');
+            await agent.call<AgentSamples>('worker.samples');
           }
-          overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
+          for (let i = 0; i < plan.repeats; i++) {
+            if (bare !== undefined) floorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), floorCpu, () => floorRun(plan.floorTasks)));
+            if (throughput) workerRuns.push(await metered(() => agent.call<CpuUsage>('cpu'), workerCpu, () => workerRun(plan.workerTasks)));
+          }
+          if (throughput) overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
         }
 
-        if (wanted('pickup')) {
+        if (bare !== undefined) {
+          progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
+          const id = jobId('reference');
+          floorServer.controlPlane.submitJob(trivialJob(id, plan.referenceCycles * plan.referenceMaxTasks + 2));
+          referenceRuns.push(
+            await bare.call<Run>('reference.run', { url: floorServer.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
+          );
+          floorServer.controlPlane.cancelJob(id);
+        }
+        const pollMillis = resolveConfig({}).pollMillis;
+        if (agent !== undefined && wanted('pickup')) {
           progress(`pickup: ${plan.pickupSamples} single tasks on the idle worker (poll interval ${pollMillis} ms)`);
           for (let i = 0; i < plan.pickupSamples; i++) {
             await sleep(plan.pickupIdleMillis(pollMillis, Math.random()));
@@ -157,13 +160,18 @@ async function main(): Promise<number> {
           }
         }
 
-        if (wanted('sandbox') && sandbox.refusal === undefined) {
-          progress(`worker sandbox: ${plan.repeats} x ${plan.sandboxTasks} tool_execution "true"`);
-          await timeline.runJob(sandboxJob(jobId('sandbox-warmup'), Math.ceil(plan.sandboxTasks / 10)), RUN_TIMEOUT);
-          for (let i = 0; i < plan.repeats; i++) sandboxRuns.push(await timeline.runJob(sandboxJob(jobId('sandbox'), plan.sandboxTasks), RUN_TIMEOUT));
+        const spawnBaseline = wanted('spawn') && sandbox.refusal === undefined;
+        const sandboxed = agent !== undefined && wanted('sandbox') && sandbox.refusal === undefined;
+        if (spawnBaseline || sandboxed) {
+          progress(`spawn floor (/bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time) and worker sandbox (tool_execution "true"), alternating: ${plan.repeats} x ${plan.spawnCount} and ${plan.sandboxTasks}`);
+          if (sandboxed) await timeline.runJob(sandboxJob(jobId('sandbox-warmup'), Math.ceil(plan.sandboxTasks / 10)), RUN_TIMEOUT);
+          for (let i = 0; i < plan.repeats; i++) {
+            if (spawnBaseline) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
+            if (sandboxed) sandboxRuns.push(await timeline.runJob(sandboxJob(jobId('sandbox'), plan.sandboxTasks), RUN_TIMEOUT));
+          }
         }
 
-        if (wanted('load')) {
+        if (agent !== undefined && wanted('load')) {
           progress(`load: every slot on CPU-heavy embeddings for ${plan.loadWindowMillis} ms; event-loop delay and heartbeats`);
           const text = burnText(plan.burnTextBytes);
           const burnJobs: string[] = [];
@@ -209,9 +217,9 @@ async function main(): Promise<number> {
           for (const id of burnJobs) cp.cancelJob(id);
           if (burnError !== '') throw new Error(`CPU-heavy task failed: ${burnError}`);
         }
-        await agent.call('worker.stop');
+        await agent?.call('worker.stop');
       } finally {
-        await agent.close();
+        await Promise.all([bare?.close(), agent?.close()]);
       }
     });
 
@@ -235,7 +243,8 @@ async function main(): Promise<number> {
     });
   } finally {
     timeline.close();
-    await server.close();
+    floorTimeline.close();
+    await Promise.all([server.close(), floorServer.close()]);
   }
 
   const raw: RawMeasurements = {

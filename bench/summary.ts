@@ -14,8 +14,10 @@ export interface Run {
 
 /** Everything measured, raw (also written to bench/results.json). */
 export interface RawMeasurements {
+  /** Protocol floor runs; run i ran right before worker run i (see pairedRatio). */
   readonly floorRuns: readonly Run[];
   readonly workerRuns: readonly Run[];
+  /** Spawn floor runs; run i ran right before sandbox run i. */
   readonly spawnFloorRuns: readonly Run[];
   readonly sandboxRuns: readonly Run[];
   readonly referenceRuns: readonly Run[];
@@ -78,6 +80,18 @@ export function medianTps(runs: readonly Run[]): number {
   return median(runs.map((run) => perSecond(run.tasks, run.millis)));
 }
 
+/**
+ * The ratio of a measurement to its baseline. The bench runs them in
+ * alternation (baseline, measured, baseline, measured, ...), so run i of each
+ * list saw the same state of the machine; the median of those pairwise ratios
+ * is what a slow spell on a shared host moves least. Lists of different
+ * lengths (a partial `--only` run) fall back to the ratio of the medians.
+ */
+export function pairedRatio(measured: readonly Run[], baseline: readonly Run[]): number {
+  if (measured.length === 0 || measured.length !== baseline.length) return ratio(medianTps(measured), medianTps(baseline));
+  return median(measured.map((run, i) => ratio(perSecond(run.tasks, run.millis), medianTps([baseline[i]!]))));
+}
+
 /** Compute the summary. Lateness below zero (a beat a little early) counts as on time. */
 export function summarize(raw: RawMeasurements): BenchSummary {
   const floor = medianTps(raw.floorRuns);
@@ -88,10 +102,10 @@ export function summarize(raw: RawMeasurements): BenchSummary {
   return {
     protocol_floor_tps: rounded(floor, 1),
     worker_tps: rounded(worker, 1),
-    worker_vs_floor: rounded(ratio(worker, floor), 3),
+    worker_vs_floor: rounded(pairedRatio(raw.workerRuns, raw.floorRuns), 3),
     spawn_floor_tps: rounded(spawnFloor, 1),
     sandbox_tps: rounded(sandbox, 1),
-    sandbox_vs_floor: rounded(ratio(sandbox, spawnFloor), 3),
+    sandbox_vs_floor: rounded(pairedRatio(raw.sandboxRuns, raw.spawnFloorRuns), 3),
     reference_policy_tps: rounded(reference, 3),
     worker_vs_reference: rounded(ratio(worker, reference), 1),
     overhead_p50_ms: rounded(percentile(raw.overheadMs, 50), 3),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { heartbeatLateness } from '../../bench/lateness.js';
 import { breakdown } from '../../bench/overhead.js';
 import { parseBenchArgs, planFor } from '../../bench/plan.js';
-import { BENCH_KEYS, benchLine, medianTps, missedTargets, summarize, tableRows, type RawMeasurements } from '../../bench/summary.js';
+import { BENCH_KEYS, benchLine, medianTps, missedTargets, pairedRatio, summarize, tableRows, type RawMeasurements } from '../../bench/summary.js';
 
 const raw: RawMeasurements = {
   floorRuns: [{ tasks: 2000, millis: 2000 }, { tasks: 2000, millis: 2500 }, { tasks: 2000, millis: 1000 }],
@@ -32,6 +32,21 @@ describe('summarize', () => {
     expect(summary.sandbox_vs_floor).toBe(0.5);
     expect(summary.reference_policy_tps).toBe(1.333);
     expect(summary.worker_vs_reference).toBe(600);
+  });
+
+  it('pairs each measured run with the baseline run beside it: a slow spell slows both and cancels out', () => {
+    const floorRuns = [{ tasks: 1000, millis: 1000 }, { tasks: 1000, millis: 500 }, { tasks: 1000, millis: 1000 / 0.6 }];
+    const workerRuns = [{ tasks: 1000, millis: 1000 / 0.7 }, { tasks: 1000, millis: 1000 / 1.5 }, { tasks: 1000, millis: 1000 / 0.45 }];
+    // Pairwise 0.7, 0.75, 0.75; the ratio of the medians (700 / 1000) would say 0.7.
+    expect(pairedRatio(workerRuns, floorRuns)).toBeCloseTo(0.75, 9);
+    expect(summarize({ ...raw, floorRuns, workerRuns }).worker_vs_floor).toBe(0.75);
+    expect(summarize({ ...raw, spawnFloorRuns: floorRuns, sandboxRuns: workerRuns }).sandbox_vs_floor).toBe(0.75);
+  });
+
+  it('falls back to the ratio of the medians when the runs are not paired (a partial --only run)', () => {
+    const floorRuns = [{ tasks: 1000, millis: 1000 }, { tasks: 1000, millis: 500 }];
+    expect(pairedRatio([{ tasks: 700, millis: 1000 }], floorRuns)).toBeCloseTo(700 / 1500, 9);
+    expect(pairedRatio([], floorRuns)).toBeNaN();
   });
 
   it('takes percentiles of per-task samples and medians of repeated probes', () => {
