@@ -39,8 +39,11 @@ it('npm run bench -- --quick prints a BENCH line with every key and writes the r
   // The sandbox's own baselines, where there is a sandbox (CI installs bubblewrap).
   if (bench['sandbox_level'] !== 'none') for (const key of ['spawn_floor_tps', 'launch_floor_tps', 'sandbox_direct_tps', 'sandbox_tps']) expect(bench[key], key).toBeTypeOf('number');
   expect(stdout).toContain('| worker_vs_floor');
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: { workerRuns: unknown[] } };
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: Record<'workerRuns' | 'floorRuns' | 'sandboxRuns' | 'spawnFloorRuns', unknown[]> };
   expect(results.machine.cpus).toBeGreaterThan(0);
   expect(results.machine.node).toBe(process.version);
   expect(results.raw.workerRuns.length).toBeGreaterThan(0);
+  // Each ratio pairs every measured run with its own baseline run (summary.ts pairedRatio).
+  expect(results.raw.floorRuns).toHaveLength(results.raw.workerRuns.length);
+  if (bench['sandbox_level'] !== 'none') expect(results.raw.spawnFloorRuns).toHaveLength(results.raw.sandboxRuns.length);
 }, 120_000);
