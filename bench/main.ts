@@ -105,7 +105,7 @@ async function main(): Promise<number> {
     // and the real worker (createWorker in an agent). Each baseline run comes
     // right before the measured run it is compared with (summary.ts pairedRatio):
     // on a shared host a slow spell then slows both, not only one side.
-    await phase('worker', async () => {
+    await phase('floors and worker', async () => {
       const floorWanted = wanted('bare');
       const workerWanted = wanted('throughput', 'pickup', 'sandbox', 'load');
       if (!floorWanted && !workerWanted && !wanted('spawn')) return;
