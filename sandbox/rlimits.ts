@@ -14,6 +14,9 @@ type RlimitValues = Pick<SandboxLimits, 'cpuSeconds' | 'memoryMb' | 'maxFileMb' 
 
 const MB = 2 ** 20;
 
+/** Shell code that writes its own pid into each cgroup.procs file named before `--`, then drops the `--`. */
+const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift';
+
 /**
  * Joins the cgroups named before `--`, sets the rlimits from the next five
  * arguments, then execs the rest: the command starts inside the groups and
@@ -24,13 +27,13 @@ const MB = 2 ** 20;
  * start-up probe checks them on this host's shell.
  */
 export const JOIN_AND_LIMIT = [
-  'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift',
+  JOIN_CGROUPS,
   'ulimit -t "$1" && ulimit -S -t "$2" && ulimit -v "$3" && ulimit -f "$4" && ulimit -p "$5" && ulimit -c 0 || { echo "splai-sandbox: cannot set the resource limits" >&2; exit 125; }',
   'shift 5; exec "$@"',
 ].join('\n');
 
 /** Joins the cgroups named before `--`, then execs the rest (rlimits set elsewhere, or not at all). */
-export const JOIN_ONLY = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "splai-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
+export const JOIN_ONLY = `${JOIN_CGROUPS}; exec "$@"`;
 
 /** The five values JOIN_AND_LIMIT takes after `--`, in the shell's units. */
 export function shellLimitArgs(limits: RlimitValues): string[] {
