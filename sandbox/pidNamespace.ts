@@ -15,15 +15,24 @@ export function pidNamespaceOf(pid: number | 'self'): string | undefined {
   }
 }
 
-/** True for a zombie (or dying) process: it runs nothing any more, only waits to be reaped. */
-function isDead(pid: number): boolean {
+/**
+ * The fields of /proc/<pid>/stat from field 3 (state) on, or undefined when the
+ * process is gone. Split after the command name, which may hold spaces and
+ * parentheses: index 0 is field 3.
+ */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return true;
+    return undefined;
   }
+}
+
+/** True for a zombie (or dying) process: it runs nothing any more, only waits to be reaped. */
+function isDead(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === undefined || state === 'Z' || state === 'X';
 }
 
 /** PF_EXITING in the kernel flags of /proc/<pid>/stat: the task is in exit(). */
@@ -42,14 +51,8 @@ const SIGKILL_BIT = 1 << 8;
  * when bwrap's exit is seen. One read of /proc/<pid>/stat answers all of it.
  */
 export function isFinished(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return true; // gone
-  }
-  // After the command name (which may hold spaces and parentheses): field 3 (state) onwards.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  if (fields === undefined) return true; // gone
   const state = fields[0];
   const flags = Number(fields[6]);
   const threads = Number(fields[17]);
