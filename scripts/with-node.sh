@@ -3,11 +3,14 @@
 #   scripts/with-node.sh 24 npm test
 #   scripts/with-node.sh 22 node dist/bench/main.js --only bare,throughput
 #
-# The binary comes from the npm registry (the official build, published as the
-# package node-linux-<arch>), so this works where only the registry is
-# reachable. It is kept in ${SPLAI_NODE_CACHE:-~/.cache/splai-worker/node}.
-# The project's node_modules hold no native addons, so one install serves
-# every version.
+# The binary comes from the npm registry: the package node-linux-<arch>, the
+# official Node.js build republished there (it is what `npx node@22` runs), so
+# this works where only the registry is reachable. It is kept in
+# $SPLAI_NODE_CACHE (default ~/.cache/splai-worker/node); remove that
+# directory to pick up a newer release of the same major.
+# One install serves every version: the only native addons in node_modules
+# (rolldown's and lightningcss's, under vitest) use Node-API, which is stable
+# across Node versions.
 set -euo pipefail
 
 major="${1:?usage: scripts/with-node.sh MAJOR COMMAND...}"
@@ -22,7 +25,7 @@ case "$(uname -m)" in
 esac
 [[ "$(uname -s)" == Linux ]] || { echo "with-node: Linux only" >&2; exit 2; }
 
-cache="${SPLAI_NODE_CACHE:-$HOME/.cache/splai-worker/node}"
+cache="${SPLAI_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/splai-worker/node}"
 dir="$cache/$arch-$major"
 if [[ ! -x "$dir/bin/node" ]]; then
   mkdir -p "$cache"

@@ -1,7 +1,7 @@
 /**
  * The Dockerfile cannot be built here (no Docker engine), so it is linted
  * (dockerfile-utils, the linter of the VS Code Dockerfile language server) and
- * its invariants are checked: two stages on node:22-bookworm-slim, the same npm
+ * its invariants are checked: two stages on node:24-bookworm-slim, the same npm
  * steps as .ci/run, the sandbox packages CI installs, a non-root user, tini as
  * PID 1 and a HEALTHCHECK on /healthz.
  */
@@ -58,8 +58,8 @@ describe('Dockerfile', () => {
     expect(validate(dockerfile).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
-  it('has a build and a runtime stage on node:22-bookworm-slim', () => {
-    expect(all.find((i) => i.keyword === 'ARG')?.args).toBe('NODE_IMAGE=node:22-bookworm-slim');
+  it('has a build and a runtime stage on node:24-bookworm-slim', () => {
+    expect(all.find((i) => i.keyword === 'ARG')?.args).toBe('NODE_IMAGE=node:24-bookworm-slim');
     expect(stages(all)).toHaveLength(2);
     expect(build?.[0]?.args).toBe('${NODE_IMAGE} AS build');
     expect(runtime?.[0]?.args).toBe('${NODE_IMAGE} AS runtime');
