@@ -36,6 +36,8 @@ if [[ ! -x "$dir/bin/node" ]]; then
   tar -xzf "$work"/node-linux-"$arch"-*.tgz -C "$work"
   rm -rf "$dir"
   mv "$work/package" "$dir"
+  rm -rf "$work" # before exec, which skips the EXIT trap
+  trap - EXIT
 fi
 export PATH="$dir/bin:$PATH"
 echo "with-node: $(node --version)" >&2
