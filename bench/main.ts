@@ -23,7 +23,7 @@ import { projectRoot } from './launch.js';
 import { heartbeatLateness } from './lateness.js';
 import { describeMachine } from './machine.js';
 import type { OverheadBreakdown } from './overhead.js';
-import { parseBenchArgs, planFor, type BenchPart } from './plan.js';
+import { parseBenchArgs, pickupPhase, planFor, type BenchPart } from './plan.js';
 import { Agent } from './rpc.js';
 import { launchFloor, sandboxDirect, spawnFloor } from './spawnFloor.js';
 import { median, rounded } from './stats.js';
@@ -151,7 +151,7 @@ async function main(): Promise<number> {
         if (agent !== undefined && wanted('pickup')) {
           progress(`pickup: ${plan.pickupSamples} single tasks on the idle worker (poll interval ${pollMillis} ms)`);
           for (let i = 0; i < plan.pickupSamples; i++) {
-            await sleep(plan.pickupIdleMillis(pollMillis, Math.random()));
+            await sleep(plan.pickupIdleMillis(pollMillis, pickupPhase(i, plan.pickupSamples)));
             const id = jobId('pickup');
             const running = timeline.running(id, 't0', RUN_TIMEOUT);
             const submitted = performance.now();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heartbeatLateness } from '../../bench/lateness.js';
 import { breakdown } from '../../bench/overhead.js';
-import { parseBenchArgs, planFor } from '../../bench/plan.js';
+import { parseBenchArgs, pickupPhase, planFor } from '../../bench/plan.js';
 import { BENCH_KEYS, benchLine, medianTps, missedTargets, pairedRatio, summarize, tableRows, type RawMeasurements } from '../../bench/summary.js';
 
 const raw: RawMeasurements = {
@@ -126,5 +126,16 @@ describe('bench arguments and plans', () => {
     expect(full.pickupIdleMillis(1500, 0)).toBeGreaterThanOrEqual(1500);
     const quick = planFor(true);
     expect(quick.workerTasks * quick.repeats).toBeLessThan(200);
+  });
+
+  it('spreads the pickup samples evenly over the poll interval, the middle one at its middle', () => {
+    const phases = Array.from({ length: 9 }, (_, i) => pickupPhase(i, 9));
+    expect(phases[0]).toBeCloseTo(1 / 18);
+    for (let i = 1; i < phases.length; i++) expect(phases[i]! - phases[i - 1]!).toBeCloseTo(1 / 9);
+    expect(phases[4]).toBeCloseTo(0.5);
+    expect(Math.max(...phases)).toBeLessThan(1);
+    // After at least one idle interval, sample i arrives at that phase of the next one.
+    const full = planFor(false);
+    expect(full.pickupIdleMillis(1500, phases[4]!)).toBeCloseTo(2250);
   });
 });
