@@ -52,7 +52,7 @@ export function planFor(quick: boolean): BenchPlan {
       referencePollMillis: 1500,
       referenceMaxTasks: 2,
       pickupSamples: 2,
-      // Random phase within one poll interval: the worker is between polls either way.
+      // Within one poll interval: the worker is between polls either way.
       pickupIdleMillis: (pollMillis, phase) => phase * pollMillis,
       loadWindowMillis: 1500,
       loadWarmupMillis: 300,
@@ -88,7 +88,6 @@ export function planFor(quick: boolean): BenchPlan {
   };
 }
 
-/** Parts of the bench, for `--only` while tuning (a run with --only is not a full result). */
 /**
  * Where in the poll interval pickup sample `index` of `count` arrives, as a
  * fraction of it: evenly spread, (index + 0.5) / count. `pickup_p50_ms` is the
@@ -101,6 +100,7 @@ export function pickupPhase(index: number, count: number): number {
   return (index + 0.5) / count;
 }
 
+/** Parts of the bench, for `--only` while tuning (a run with --only is not a full result). */
 export const BENCH_PARTS = ['spawn', 'bare', 'throughput', 'pickup', 'sandbox', 'load', 'cli'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
