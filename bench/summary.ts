@@ -75,9 +75,12 @@ export const BENCH_KEYS: readonly (keyof BenchSummary)[] = [
   'startup_ms',
 ];
 
+/** One run's tasks per second. */
+const runTps = (run: Run): number => perSecond(run.tasks, run.millis);
+
 /** Median throughput of repeated runs (each run's tasks per second). */
 export function medianTps(runs: readonly Run[]): number {
-  return median(runs.map((run) => perSecond(run.tasks, run.millis)));
+  return median(runs.map(runTps));
 }
 
 /**
@@ -89,7 +92,7 @@ export function medianTps(runs: readonly Run[]): number {
  */
 export function pairedRatio(measured: readonly Run[], baseline: readonly Run[]): number {
   if (measured.length === 0 || measured.length !== baseline.length) return ratio(medianTps(measured), medianTps(baseline));
-  return median(measured.map((run, i) => ratio(perSecond(run.tasks, run.millis), medianTps([baseline[i]!]))));
+  return median(measured.map((run, i) => ratio(runTps(run), runTps(baseline[i]!))));
 }
 
 /** Compute the summary. Lateness below zero (a beat a little early) counts as on time. */
