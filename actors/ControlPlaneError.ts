@@ -17,11 +17,12 @@ export class ControlPlaneError extends Error {
     readonly kind: ControlPlaneErrorKind,
     /** Which call: `register`, `heartbeat`, `poll`, `report`, `healthz`. */
     readonly operation: string,
-    message: string,
+    /** What went wrong, without the operation (`message` is `<operation>: <detail>`). */
+    readonly detail: string,
     /** HTTP status, when a reply arrived. */
     readonly status?: number,
   ) {
-    super(`${operation}: ${message}`);
+    super(`${operation}: ${detail}`);
   }
 }
 

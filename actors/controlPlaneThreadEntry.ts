@@ -34,6 +34,6 @@ port.on('message', (message: MainToIoThread) => {
 });
 
 function failureOf(error: unknown): CallFailure {
-  if (isControlPlaneError(error)) return { kind: error.kind, operation: error.operation, message: error.message.slice(error.operation.length + 2), ...(error.status === undefined ? {} : { status: error.status }) };
+  if (isControlPlaneError(error)) return { kind: error.kind, operation: error.operation, message: error.detail, ...(error.status === undefined ? {} : { status: error.status }) };
   return { message: error instanceof Error ? error.message : String(error) };
 }
