@@ -15,6 +15,7 @@ import {
   HeartbeatResponseSchema,
   RegisterResponseSchema,
   type HeartbeatRequest,
+  type PollReply,
   type RegisterRequest,
   type RegisterResponse,
   type ReportRequest,
@@ -37,8 +38,8 @@ export interface ControlPlaneClientOptions {
 export interface ControlPlaneApi {
   register(body: RegisterRequest, signal?: AbortSignal): Promise<RegisterResponse>;
   heartbeat(workerId: string, body: HeartbeatRequest, signal?: AbortSignal): Promise<void>;
-  /** Raw assignment items: each is validated by the supervisor on its own. */
-  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]>;
+  /** Raw assignment items (each is validated by the supervisor on its own), or `null`: the queue was empty. */
+  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<PollReply>;
   report(body: ReportRequest, signal?: AbortSignal): Promise<void>;
   healthz(signal?: AbortSignal): Promise<void>;
 }
@@ -66,7 +67,7 @@ export class ControlPlaneClient implements ControlPlaneApi {
     await this.call('heartbeat', 'post', `v1/workers/${encodeURIComponent(workerId)}/heartbeat`, { body, signal }, HeartbeatResponseSchema);
   }
 
-  async poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]> {
+  async poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<PollReply> {
     const path = `v1/workers/${encodeURIComponent(workerId)}/assignments?max_tasks=${maxTasks}`;
     const reply = await this.call('poll', 'get', path, { signal }, AssignmentsResponseSchema);
     return reply.assignments;

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { entryFile } from '../runtime/entryFile.js';
-import type { HeartbeatRequest, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
+import type { HeartbeatRequest, PollReply, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
 import type { Operation } from './classifyResponse.js';
 import type { ControlPlaneApi, ControlPlaneClientOptions } from './controlPlaneClient.js';
 import { ControlPlaneError } from './ControlPlaneError.js';
@@ -52,8 +52,8 @@ export class ControlPlaneThread implements ControlPlaneApi {
     await this.call('heartbeat', { type: 'heartbeat', workerId, body }, signal);
   }
 
-  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]> {
-    return this.call('poll', { type: 'poll', workerId, maxTasks }, signal) as Promise<unknown[]>;
+  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<PollReply> {
+    return this.call('poll', { type: 'poll', workerId, maxTasks }, signal) as Promise<PollReply>;
   }
 
   async report(body: ReportRequest, signal?: AbortSignal): Promise<void> {

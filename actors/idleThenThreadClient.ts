@@ -12,7 +12,7 @@
  * per task at a time), so no ordering changes.
  */
 import type { ControlPlaneApi } from './controlPlaneClient.js';
-import type { HeartbeatRequest, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
+import type { HeartbeatRequest, PollReply, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
 
 export class IdleThenThreadClient implements ControlPlaneApi {
   private current: ControlPlaneApi;
@@ -39,7 +39,7 @@ export class IdleThenThreadClient implements ControlPlaneApi {
     return this.current.heartbeat(workerId, body, signal);
   }
 
-  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<unknown[]> {
+  poll(workerId: string, maxTasks: number, signal?: AbortSignal): Promise<PollReply> {
     return this.current.poll(workerId, maxTasks, signal);
   }
 

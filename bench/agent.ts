@@ -76,10 +76,10 @@ const observer: WorkerObserver = {
 };
 
 serve({
-  'floor.run': async (p: { url: string; workerId: string; lanes: number }) => {
+  'floor.run': async (p: { url: string; workerId: string; lanes: number; tasks: number }) => {
     const api = client(p.url);
     await api.register({ worker_id: p.workerId, cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' });
-    return { tasks: await protocolFloor(api, p.workerId, p.lanes) };
+    return { tasks: await protocolFloor(api, p.workerId, p.lanes, p.tasks) };
   },
   'reference.run': async (p: { url: string; workerId: string; pollMillis: number; maxTasks: number; cycles: number }) => {
     const api = client(p.url);

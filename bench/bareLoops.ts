@@ -47,13 +47,21 @@ async function runOne(api: ControlPlaneApi, workerId: string, raw: unknown): Pro
   await api.report(report(workerId, task, 'Completed'));
 }
 
-/** Run the protocol floor until the queue is empty; resolves with the number of tasks done. */
-export async function protocolFloor(api: ControlPlaneApi, workerId: string, lanes: number): Promise<number> {
+/**
+ * Run the protocol floor until `tasks` tasks are done; resolves with the number done.
+ * An empty reply is polled again at once: `null` too, since the job's tasks may still
+ * be on their way into the queue, and on the gateway `[]` may hide queued work
+ * behind stale queue entries (machines/poller.ts).
+ */
+export async function protocolFloor(api: ControlPlaneApi, workerId: string, lanes: number, tasks: number): Promise<number> {
   let done = 0;
   const lane = async (): Promise<void> => {
-    for (;;) {
+    while (done < tasks) {
       const items = await api.poll(workerId, 1);
-      if (items.length === 0) return;
+      if (items === null || items.length === 0) {
+        await sleep(1);
+        continue;
+      }
       for (const raw of items) {
         await runOne(api, workerId, raw);
         done++;
@@ -74,7 +82,7 @@ export async function referencePolicy(api: ControlPlaneApi, workerId: string, op
   let tasks = 0;
   for (let cycle = 0; cycle < options.cycles; cycle++) {
     const items = await api.poll(workerId, options.maxTasks);
-    for (const raw of items) {
+    for (const raw of items ?? []) {
       await runOne(api, workerId, raw);
       tasks++;
     }

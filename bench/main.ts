@@ -115,7 +115,7 @@ async function main(): Promise<number> {
       try {
         const floorRun = async (count: number) => {
           const id = jobId('floor');
-          const [run] = await Promise.all([floorTimeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare!.call('floor.run', { url: floorServer.url, workerId: `floor-${id}`, lanes: plan.parallel })]);
+          const [run] = await Promise.all([floorTimeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare!.call('floor.run', { url: floorServer.url, workerId: `floor-${id}`, lanes: plan.parallel, tasks: count })]);
           return run;
         };
         const workerRun = (count: number, kind = 'worker') => timeline.runJob(trivialJob(jobId(kind), count), RUN_TIMEOUT);

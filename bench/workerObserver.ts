@@ -23,7 +23,7 @@ export function observeEffects(effects: WorkerEffects, observer: WorkerObserver)
     ...effects,
     async poll(maxTasks, signal) {
       const items = await effects.poll(maxTasks, signal);
-      observer.assignments?.(items, performance.now());
+      observer.assignments?.(items ?? [], performance.now());
       return items;
     },
     async execute(assignment, signal) {

@@ -5,7 +5,7 @@
  * same machines (see createSupervisorLogic).
  */
 import type { ReportOutcome } from '../actors/reporter.js';
-import type { Assignment, RegisterResponse, ReportRequest, WorkerHealth } from '../protocol/schemas.js';
+import type { Assignment, PollReply, RegisterResponse, ReportRequest, WorkerHealth } from '../protocol/schemas.js';
 
 /** Which actor a log line is about. */
 export type ActorName = 'supervisor' | 'registration' | 'heartbeat' | 'poller' | 'task';
@@ -32,8 +32,8 @@ export interface WorkerEffects {
   /** Register this worker (capabilities are gathered by the implementation). */
   register(signal: AbortSignal): Promise<RegisterResponse>;
   heartbeat(load: HeartbeatLoad, signal: AbortSignal): Promise<void>;
-  /** Raw items; the supervisor validates each one. */
-  poll(maxTasks: number, signal: AbortSignal): Promise<unknown[]>;
+  /** Raw items (the supervisor validates each one), or `null` when the queue was empty (see PollReply). */
+  poll(maxTasks: number, signal: AbortSignal): Promise<PollReply>;
   /** Hand a report to the reporter; resolves with its first delivery outcome. */
   report(report: ReportRequest): Promise<ReportOutcome>;
   /** Run an assignment in the pool; `signal` aborts it (drain deadline, cancel). */

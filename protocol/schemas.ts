@@ -31,8 +31,12 @@ export const RegisterResponseSchema = v.object({
 });
 export type RegisterResponse = v.InferOutput<typeof RegisterResponseSchema>;
 
-/** Health values the gateway understands in a heartbeat. */
-export const WorkerHealthSchema = v.picklist(['healthy', 'degraded', 'draining']);
+/**
+ * Health a heartbeat announces. The gateway's scheduler leaves out only
+ * `unhealthy` workers (any other value counts as healthy), so a stopping worker
+ * says `unhealthy`; `degraded` is for operators and dashboards.
+ */
+export const WorkerHealthSchema = v.picklist(['healthy', 'degraded', 'unhealthy']);
 export type WorkerHealth = v.InferOutput<typeof WorkerHealthSchema>;
 
 /** `POST /v1/workers/{id}/heartbeat` request body. */
@@ -70,15 +74,24 @@ export type Assignment = v.InferOutput<typeof AssignmentSchema>;
 /**
  * `GET /v1/workers/{id}/assignments` 200 reply. Items are kept raw here: each one
  * is validated on its own (see parseAssignment) so one bad item cannot hide the
- * good ones. `{"assignments": null}` is the gateway's empty answer.
+ * good ones. The two empty answers mean different things on the gateway and are
+ * kept apart: `null` (or no field) means its queue was empty; `[]` means tasks
+ * are queued but none may go to this worker now (dependencies, backoff, another
+ * worker scores better, capacity, or the poll's claim window held only stale
+ * entries of its queue). See {@link PollReply}.
  */
 export const AssignmentsResponseSchema = v.object({
-  assignments: v.pipe(
-    v.optional(v.nullable(v.array(v.unknown())), null),
-    v.transform((items) => items ?? []),
-  ),
+  assignments: v.optional(v.nullable(v.array(v.unknown())), null),
 });
 export type AssignmentsResponse = v.InferOutput<typeof AssignmentsResponseSchema>;
+
+/**
+ * What a poll brings: raw assignment items, or `null` when the gateway's queue
+ * was empty. An empty list is not "nothing to do": work is queued, it is just
+ * not this worker's yet, so the poller asks again soon instead of waiting a
+ * whole poll interval.
+ */
+export type PollReply = unknown[] | null;
 
 /** Task statuses a worker may report. */
 export const TaskStatusSchema = v.picklist(['Running', 'Completed', 'Failed']);

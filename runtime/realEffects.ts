@@ -10,6 +10,7 @@ import type { Reporter } from '../actors/reporter.js';
 import type { TaskPool } from '../actors/taskPool.js';
 import type { WorkerConfig } from '../config/definitions.js';
 import type { LogEntry, WorkerEffects } from '../machines/effects.js';
+import type { PollReply } from '../protocol/schemas.js';
 
 export interface RealEffectsParts {
   readonly config: WorkerConfig;
@@ -26,7 +27,7 @@ export interface RealEffectsParts {
 export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
   const { config, api, reporter, pool, logger } = parts;
   const load = new HostLoad();
-  const pollsOnWire = new Set<Promise<unknown[]>>();
+  const pollsOnWire = new Set<Promise<PollReply>>();
   const tagged = new Map<string, ConsolaInstance>();
   const loggerFor = (tag: string) => {
     let child = tagged.get(tag);
@@ -60,7 +61,7 @@ export function createRealEffects(parts: RealEffectsParts): WorkerEffects {
       // every heartbeat, never run. The request's own timeout still bounds it.
       const polling = (async () => {
         const items = await api.poll(config.workerId, maxTasks);
-        if (signal.aborted && items.length > 0) parts.onLatePoll?.(items);
+        if (signal.aborted && items !== null && items.length > 0) parts.onLatePoll?.(items);
         return items;
       })();
       pollsOnWire.add(polling);

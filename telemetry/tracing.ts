@@ -123,7 +123,8 @@ function createTracingInstrument(tracer: Tracer, api: Api, workerId: string): Re
       return current.run(span, async () => {
         try {
           const items = await inner.poll(maxTasks, signal);
-          span.setAttribute('splai.assignments', items.length);
+          span.setAttribute('splai.assignments', items?.length ?? 0);
+          span.setAttribute('splai.queue_empty', items === null);
           return items;
         } catch (error) {
           fail(span, error);

@@ -111,8 +111,8 @@ describe('control-plane client parsing', () => {
             await client.heartbeat('w1', { queue_depth: 0, running_tasks: 0, cpu_utilization: 0, memory_utilization: 0, health: 'healthy', timestamp_unix: 0 });
           } else if (op === 'poll') {
             const items = await client.poll('w1', 2);
-            expect(Array.isArray(items)).toBe(true);
-            for (const item of items) expect(() => parseAssignment(item)).not.toThrow();
+            expect(items === null || Array.isArray(items)).toBe(true);
+            for (const item of items ?? []) expect(() => parseAssignment(item)).not.toThrow();
           } else if (op === 'report') {
             await client.report({ worker_id: 'w1', job_id: 'j', task_id: 't', lease_id: '', idempotency_key: 'k', status: 'Completed', output_artifact_uri: '', error: '', duration_millis: 0 });
           } else {
