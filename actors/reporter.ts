@@ -14,6 +14,7 @@ import type { ReportRequest } from '../protocol/schemas.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { ControlPlaneApi } from './controlPlaneClient.js';
 import { isControlPlaneError } from './ControlPlaneError.js';
+import { SerialPerKey } from './serialPerKey.js';
 
 /** What became of a report. `queued`: not delivered yet, still being retried. */
 export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'queued';
@@ -47,6 +48,8 @@ export class Reporter {
   private readonly queues = new Map<string, Pending[]>();
   private readonly waiters = new Set<() => void>();
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  /** One final report per job on the wire at a time (see the module comment). */
+  private readonly jobLanes = new SerialPerKey();
   private closed = false;
   private count = 0;
   private sequence = 0;
@@ -155,7 +158,7 @@ export class Reporter {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return undefined;
       try {
-        await this.options.api.report(item.report);
+        await this.send(item.report);
         item.first('delivered');
         return 'delivered';
       } catch (error) {
@@ -172,6 +175,11 @@ export class Reporter {
         await this.sleep(backoffDelay(this.options.backoff ?? { baseMillis: 250, maxMillis: 30_000 }, attempt));
       }
     }
+  }
+
+  private send(report: ReportRequest): Promise<void> {
+    if (report.status === 'Running') return this.options.api.report(report);
+    return this.jobLanes.run(report.job_id, () => this.options.api.report(report));
   }
 
   private sleep(millis: number): Promise<void> {
