@@ -10,7 +10,7 @@ import { pollerMachine } from './poller.js';
 import { registrationMachine } from './registration.js';
 import { supervisorMachine } from './supervisor.js';
 import { taskMachine } from './task.js';
-import type { Assignment, ReportRequest } from '../protocol/schemas.js';
+import type { Assignment, PollReply, ReportRequest } from '../protocol/schemas.js';
 
 /** Overrides of the machines' named delays (milliseconds), e.g. for fast tests. */
 export interface DelayOverrides {
@@ -31,11 +31,16 @@ export function createSupervisorLogic(effects: WorkerEffects, delays: DelayOverr
     actors: {
       registration,
       heartbeat: heartbeatMachine.provide({
-        actors: { sendHeartbeat: fromPromise<void, HeartbeatLoad>(({ input, signal }) => effects.heartbeat(input, signal)) },
+        actors: {
+          sendHeartbeat: fromPromise<HeartbeatLoad, HeartbeatLoad>(async ({ input, signal }) => {
+            await effects.heartbeat(input, signal);
+            return input;
+          }),
+        },
         actions: { log },
       }),
       poller: pollerMachine.provide({
-        actors: { poll: fromPromise<unknown[], { maxTasks: number }>(({ input, signal }) => effects.poll(input.maxTasks, signal)) },
+        actors: { poll: fromPromise<PollReply, { maxTasks: number }>(({ input, signal }) => effects.poll(input.maxTasks, signal)) },
         actions: { log },
       }),
       task: taskMachine.provide({
@@ -46,6 +51,7 @@ export function createSupervisorLogic(effects: WorkerEffects, delays: DelayOverr
         actions: { log },
       }),
       flushReports: fromPromise<number, number>(({ input }) => effects.flushReports(input)),
+      farewell: fromPromise<void, { runningTasks: number }>(({ input, signal }) => effects.heartbeat({ runningTasks: input.runningTasks, queueDepth: 0, health: 'unhealthy' }, signal)),
     },
     actions: {
       log: (_, entry) => effects.log(entry as LogEntry),

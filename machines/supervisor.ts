@@ -1,10 +1,15 @@
 /**
  * The root of the worker: its lifecycle, and the parent of every other actor.
  *
- *   registering -> idle <-> busy -> draining -> stopped
- *        ^          |        |
- *        +----------+--------+   (the control plane forgot us: register again)
- *   any 401/403 -> failed
+ *   registering -> idle <-> busy -> draining -> farewell -> stopped
+ *        ^          |        |                     |
+ *        +----------+--------+                     +-----> failed
+ *   (the control plane forgot us: register again)
+ *
+ * `farewell` sends one last heartbeat saying `unhealthy` before the worker
+ * stops or fails: the gateway never ages a worker out, and it would go on
+ * choosing a silent one as the best worker for tasks that then wait for it.
+ * From the drain on, every heartbeat says `unhealthy` for the same reason.
  *
  * Children: `registration` (invoked while registering), `heartbeat` and `poller`
  * (spawned once registered), and one `task:<n>` per assignment. Every child ends
@@ -30,6 +35,12 @@ export interface SupervisorInput {
   readonly pollMillis: number;
   readonly drainGraceMillis: number;
   readonly drainForceMillis: number;
+  /**
+   * Tasks the gateway lets this worker hold (protocol/capacity.ts). Default:
+   * one above the slots, which is what the worker advertises unless
+   * SPLAI_WORKER_CPU says otherwise.
+   */
+  readonly gatewayCapacity?: number;
 }
 
 /** A task this worker is running, by actor id. */
@@ -43,6 +54,7 @@ export interface TaskEntry {
 }
 
 export interface SupervisorContext extends SupervisorInput {
+  readonly gatewayCapacity: number;
   heartbeatIntervalMillis: number;
   tasks: Record<string, TaskEntry>;
   inFlight: number;
@@ -53,7 +65,7 @@ export interface SupervisorContext extends SupervisorInput {
   heartbeatRunning: boolean;
   /** Whether the poller actor is spawned. */
   pollerRunning: boolean;
-  /** What the heartbeat announces; `draining` from the drain on, whatever the health monitor says. */
+  /** What the heartbeat announces; `unhealthy` from the drain on, whatever the health monitor says. */
   health: WorkerHealth;
   registrations: number;
   /** When the last registration was accepted (ms since epoch; 0: never). */
@@ -69,7 +81,7 @@ export type SupervisorEvent =
   /** The model inventory changed: register again so the scheduler knows. */
   | { type: 'models.changed' }
   /** From the runtime's health monitor: healthy or degraded (ignored while draining). */
-  | { type: 'health'; health: Exclude<WorkerHealth, 'draining'>; reason?: string }
+  | { type: 'health'; health: Exclude<WorkerHealth, 'unhealthy'>; reason?: string }
   | PollerToParent
   | HeartbeatToParent
   /** Sent by XState when a task actor reaches its final state. */
@@ -107,6 +119,7 @@ export const supervisorMachine = setup({
       heartbeat: 'heartbeat';
       poller: 'poller';
       flushReports: 'flushReports';
+      farewell: 'farewell';
       [task: `task:${number}`]: 'task';
     },
   },
@@ -116,6 +129,8 @@ export const supervisorMachine = setup({
     poller: pollerMachine,
     task: taskMachine,
     flushReports: fromPromise<number, number>(async () => 0),
+    /** The last heartbeat (`unhealthy`), with the tasks still held. */
+    farewell: fromPromise<void, { runningTasks: number }>(async () => undefined),
   },
   actions: {
     // Params are `unknown` here only because enqueueActions below cannot see the
@@ -130,14 +145,14 @@ export const supervisorMachine = setup({
     startLoops: enqueueActions(({ context, enqueue }) => {
       enqueue.spawnChild('heartbeat', {
         id: 'heartbeat',
-        input: { intervalMillis: context.heartbeatIntervalMillis, runningTasks: context.inFlight, health: context.health },
+        input: { intervalMillis: context.heartbeatIntervalMillis, runningTasks: context.inFlight, health: context.health, capacity: context.gatewayCapacity },
       });
-      // A draining worker asks for no work, also when its loops restart after a crash.
-      const poll = context.health !== 'draining';
+      // A stopping worker (unhealthy) asks for no work, also when its loops restart after a crash.
+      const poll = context.health !== 'unhealthy';
       if (poll) {
         enqueue.spawnChild('poller', {
           id: 'poller',
-          input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis },
+          input: { freeSlots: context.maxParallelTasks - context.inFlight, pollMillis: context.pollMillis, capacity: context.gatewayCapacity },
         });
       }
       enqueue.assign({ pollerRunning: poll, heartbeatRunning: true });
@@ -230,6 +245,7 @@ export const supervisorMachine = setup({
     }),
   },
   guards: {
+    hasError: ({ context }) => context.error !== '',
     hasTasks: ({ context }) => context.inFlight > 0,
     noTasks: ({ context }) => context.inFlight === 0,
     isTaskEvent: ({ event }) => isTaskId(childIdOf(event.type)),
@@ -238,12 +254,15 @@ export const supervisorMachine = setup({
     drainGrace: ({ context }) => context.drainGraceMillis,
     forceDeadline: ({ context }) => context.drainGraceMillis + context.drainForceMillis,
     drainForce: ({ context }) => context.drainForceMillis,
+    /** How long the last heartbeat may take before the worker stops without it. */
+    farewellTimeout: 2000,
   },
 }).createMachine({
   id: 'supervisor',
   initial: 'registering',
   context: ({ input }) => ({
     ...input,
+    gatewayCapacity: input.gatewayCapacity ?? input.maxParallelTasks + 1,
     heartbeatIntervalMillis: input.heartbeatMillis,
     tasks: {},
     inFlight: 0,
@@ -261,6 +280,13 @@ export const supervisorMachine = setup({
   on: {
     // Task actors finish in any state (also while registering again or draining).
     'xstate.done.actor.*': { guard: 'isTaskEvent', actions: 'finishTask' },
+    // What the gateway now believes about this worker's load: the poller may be waiting for it.
+    'heartbeat.accepted': {
+      guard: ({ context }) => context.pollerRunning,
+      actions: enqueueActions(({ event, enqueue }) => {
+        if (event.type === 'heartbeat.accepted') enqueue.sendTo('poller', { type: 'gateway.load', runningTasks: event.runningTasks });
+      }),
+    },
     'xstate.error.actor.*': [
       { guard: 'isTaskEvent', actions: 'finishTask' },
       {
@@ -299,7 +325,7 @@ export const supervisorMachine = setup({
             ],
           },
           {
-            target: 'failed',
+            target: 'farewell',
             actions: assign({ error: ({ event }) => (event.output.type === 'error' ? event.output.error : 'registration failed') }),
           },
         ],
@@ -323,7 +349,7 @@ export const supervisorMachine = setup({
         assignments: { actions: 'acceptAssignments' },
         'controlPlane.forgotWorker': 'registering',
         'models.changed': 'registering',
-        'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        'controlPlane.authFailed': { target: 'farewell', actions: assign({ error: ({ event }) => event.error }) },
         shutdown: 'draining',
         health: { actions: 'applyHealth' },
       },
@@ -334,7 +360,7 @@ export const supervisorMachine = setup({
         assignments: { actions: 'acceptAssignments' },
         'controlPlane.forgotWorker': 'registering',
         'models.changed': 'registering',
-        'controlPlane.authFailed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        'controlPlane.authFailed': { target: 'farewell', actions: assign({ error: ({ event }) => event.error }) },
         shutdown: 'draining',
         health: { actions: 'applyHealth' },
       },
@@ -342,11 +368,11 @@ export const supervisorMachine = setup({
     draining: {
       entry: [
         'stopPoller',
-        { type: 'setHealth', params: { health: 'draining' } },
+        { type: 'setHealth', params: { health: 'unhealthy' } },
         'announceDraining',
         { type: 'log', params: ({ context }: { context: SupervisorContext }) => logEntry('info', 'draining: no new work; waiting for in-flight tasks', { in_flight: context.inFlight }) },
       ],
-      after: { forceDeadline: { target: 'stopped', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed; stopping with work left') } } },
+      after: { forceDeadline: { target: 'farewell', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed; stopping with work left') } } },
       initial: 'waitingForTasks',
       on: {
         // Reports do not need a registration; keep draining.
@@ -371,7 +397,7 @@ export const supervisorMachine = setup({
           always: { guard: 'noTasks', target: 'flushing' },
           // After a second signal the abort may start long before the grace ends:
           // it still gets no more than the force period.
-          after: { drainForce: { target: '#supervisor.stopped', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed while aborting; stopping with work left') } } },
+          after: { drainForce: { target: '#supervisor.farewell', actions: { type: 'log', params: logEntry('error', 'drain force deadline passed while aborting; stopping with work left') } } },
         },
         flushing: {
           invoke: {
@@ -379,17 +405,28 @@ export const supervisorMachine = setup({
             src: 'flushReports',
             input: ({ context }) => context.drainForceMillis,
             onDone: {
-              target: '#supervisor.stopped',
+              target: '#supervisor.farewell',
               actions: {
                 type: 'log',
                 params: ({ event }: { event: { output: number } }) =>
                   event.output > 0 ? logEntry('warn', `${event.output} report(s) not delivered yet; they stay in the outbox for the next run`) : logEntry('info', 'all reports delivered'),
               },
             },
-            onError: '#supervisor.stopped',
+            onError: '#supervisor.farewell',
           },
         },
       },
+    },
+    farewell: {
+      entry: ['stopLoops', { type: 'setHealth', params: { health: 'unhealthy' } }],
+      invoke: {
+        id: 'farewell',
+        src: 'farewell',
+        input: ({ context }) => ({ runningTasks: context.inFlight }),
+        onDone: [{ guard: 'hasError', target: 'failed' }, { target: 'stopped' }],
+        onError: [{ guard: 'hasError', target: 'failed' }, { target: 'stopped' }],
+      },
+      after: { farewellTimeout: [{ guard: 'hasError', target: 'failed' }, { target: 'stopped' }] },
     },
     stopped: {
       type: 'final',

@@ -60,7 +60,7 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
 }
 
 describe('drain', () => {
-  it('stops polling at once, keeps heartbeating "draining", lets tasks finish, reports them and stops', async () => {
+  it('stops polling at once, keeps heartbeating "unhealthy", lets tasks finish, reports them and stops', async () => {
     const releases: (() => void)[] = [];
     const h = harness({
       execute: (a) => new Promise((resolve) => releases.push(() => resolve(ok(a)))),
@@ -70,9 +70,10 @@ describe('drain', () => {
     expect(h.actor.getSnapshot().matches({ draining: 'waitingForTasks' })).toBe(true);
     const pollsAtShutdown = h.polls.length;
     const beatsAtShutdown = h.beats.length;
-    // Leases of in-flight tasks stay alive: the heartbeat goes on, saying "draining".
+    // Leases of in-flight tasks stay alive: the heartbeat goes on, saying "unhealthy"
+    // (the only health the gateway's scheduler leaves out).
     await until(() => h.beats.length >= beatsAtShutdown + 3);
-    expect(h.beats.at(-1)).toMatchObject({ health: 'draining', runningTasks: 2 });
+    expect(h.beats.at(-1)).toMatchObject({ health: 'unhealthy', runningTasks: 2 });
     expect(h.drainingAnnounced()).toBe(1);
     for (const release of releases) release();
     const done = await waitFor(h.actor, (s) => s.status === 'done', { timeout: 3000 });
@@ -162,10 +163,10 @@ describe('drain', () => {
     await waitFor(h.actor, (s) => s.status === 'done', { timeout: 3000 });
     expect(h.polls.length).toBe(pollsAtShutdown);
     expect(crashes).toBe(1);
-    expect(h.beats.at(-1)?.health).toBe('draining');
+    expect(h.beats.at(-1)?.health).toBe('unhealthy');
   });
 
-  it('ignores health events while draining: the heartbeat keeps saying "draining"', async () => {
+  it('ignores health events while draining: the heartbeat keeps saying "unhealthy"', async () => {
     const releases: (() => void)[] = [];
     const h = harness({ execute: (a) => new Promise((resolve) => releases.push(() => resolve(ok(a)))) }, { drainGraceMillis: 10_000 });
     await until(() => h.started.length === 2);
@@ -175,9 +176,41 @@ describe('drain', () => {
     h.actor.send({ type: 'health', health: 'healthy' });
     const count = h.beats.length;
     await until(() => h.beats.length >= count + 3);
-    expect(h.beats.slice(count + 1).every((b) => b.health === 'draining')).toBe(true);
+    expect(h.beats.slice(count + 1).every((b) => b.health === 'unhealthy')).toBe(true);
     for (const release of releases) release();
     await waitFor(h.actor, (s) => s.status === 'done', { timeout: 3000 });
+  });
+
+  it('announces "unhealthy" at once when the drain starts, and sends it as the last heartbeat before stopping', async () => {
+    const releases: (() => void)[] = [];
+    // A long interval: any beat within the test comes from the drain, not from the clock.
+    const h = harness(
+      { register: async () => ({ accepted: true, heartbeat_interval_seconds: 60 }), execute: (a) => new Promise((resolve) => releases.push(() => resolve(ok(a)))) },
+      { drainGraceMillis: 10_000, drainForceMillis: 10_000 },
+    );
+    await until(() => h.started.length === 2);
+    const beatsBefore = h.beats.length;
+    h.actor.send({ type: 'shutdown' });
+    await until(() => h.beats.length > beatsBefore, 500);
+    expect(h.beats[beatsBefore]).toMatchObject({ health: 'unhealthy', runningTasks: 2 });
+    for (const release of releases) release();
+    const done = await waitFor(h.actor, (s) => s.status === 'done', { timeout: 3000 });
+    expect(done.value).toBe('stopped');
+    // The farewell: the gateway never ages a worker out, so it must hear that this one stopped.
+    expect(h.beats.at(-1)).toEqual({ health: 'unhealthy', runningTasks: 0, queueDepth: 0 });
+  });
+
+  it('sends the farewell heartbeat also when the worker fails, and stops without it when it hangs', async () => {
+    let calls = 0;
+    const h = harness({
+      heartbeat: (load) => (calls++, load.health === 'unhealthy' ? never() : Promise.resolve()),
+      report: async () => 'delivered',
+    });
+    await until(() => h.started.length === 2);
+    h.actor.send({ type: 'controlPlane.authFailed', error: 'report: HTTP 401: invalid token' });
+    const done = await waitFor(h.actor, (s) => s.status === 'done', { timeout: 5000 });
+    expect(done.value).toBe('failed');
+    expect(calls).toBeGreaterThan(1);
   });
 
   it('a shutdown while registering stops without ever polling', async () => {

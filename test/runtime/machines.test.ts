@@ -7,6 +7,7 @@ import { createActor, SimulatedClock, waitFor, type Actor } from 'xstate';
 import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
 import { createSupervisorLogic } from '../../machines/createSupervisorLogic.js';
 import { inertEffects, type ExecutionResult, type LogEntry, type WorkerEffects } from '../../machines/effects.js';
+import type { SupervisorInput } from '../../machines/supervisor.js';
 import type { Assignment, ReportRequest } from '../../protocol/schemas.js';
 
 const input = { workerId: 'w1', maxParallelTasks: 2, heartbeatMillis: 5000, pollMillis: 1000, drainGraceMillis: 10_000, drainForceMillis: 1000 };
@@ -15,7 +16,7 @@ afterEach(() => {
   for (const a of actors.splice(0)) a.stop();
 });
 
-function start(effects: Partial<WorkerEffects>, options: { clock?: SimulatedClock; input?: Partial<typeof input>; registrationRetry?: (n: number) => number } = {}) {
+function start(effects: Partial<WorkerEffects>, options: { clock?: SimulatedClock; input?: Partial<SupervisorInput>; registrationRetry?: (n: number) => number } = {}) {
   const logic = createSupervisorLogic({ ...inertEffects, ...effects }, options.registrationRetry === undefined ? {} : { registrationRetry: options.registrationRetry });
   const actor = createActor(logic, { input: { ...input, ...options.input }, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const states: string[] = [];
@@ -41,7 +42,7 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
   }
 }
 
-/** A queue of assignments the fake control plane hands out, honouring max_tasks. */
+/** A queue of assignments the fake control plane hands out, honouring max_tasks; `null` when empty, as the gateway answers. */
 function queue(items: unknown[]) {
   const asked: number[] = [];
   return {
@@ -49,7 +50,7 @@ function queue(items: unknown[]) {
     add: (...more: unknown[]) => items.push(...more),
     poll: async (max: number) => {
       asked.push(max);
-      return items.splice(0, max);
+      return items.length === 0 ? null : items.splice(0, max);
     },
   };
 }
@@ -175,6 +176,106 @@ describe('heartbeat', () => {
     expect(states.filter((s) => s === 'registering').length).toBeGreaterThanOrEqual(2);
     expect(reports).toEqual(['after:Running', 'after:Completed']);
   });
+
+  it('tells the gateway about a load change within 50 ms instead of at the next interval', async () => {
+    const clock = new SimulatedClock();
+    const beats: { at: number; running: number }[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    start(
+      {
+        register: async () => ({ accepted: true, heartbeat_interval_seconds: 60 }),
+        heartbeat: async (load) => void beats.push({ at: clock.now(), running: load.runningTasks }),
+        poll: queue([assignment('t1')]).poll,
+        execute: async (a) => (await gate, ok(a)),
+      },
+      { clock, input: { maxParallelTasks: 2 } },
+    );
+    const advance = async (ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        for (let i = 0; i < 4; i++) await flush();
+        clock.increment(10);
+      }
+    };
+    await advance(100);
+    // The first beat at once (0 running), the change to 1 running after the spacing.
+    expect(beats).toEqual([{ at: 0, running: 0 }, { at: 50, running: 1 }]);
+    release();
+    await advance(200);
+    expect(beats.at(-1)).toMatchObject({ running: 0 });
+    expect(beats.at(-1)!.at).toBeLessThan(250);
+    expect(beats).toHaveLength(3);
+  });
+
+  it('after a failed beat, waits for the interval rather than beating again on every load change', async () => {
+    const clock = new SimulatedClock();
+    const attempts: number[] = [];
+    const work = queue([assignment('t1'), assignment('t2'), assignment('t3')]);
+    start(
+      {
+        register: async () => ({ accepted: true, heartbeat_interval_seconds: 1 }),
+        heartbeat: async () => {
+          attempts.push(clock.now());
+          if (attempts.length > 1) throw new ControlPlaneError('transient', 'heartbeat', 'ECONNREFUSED');
+        },
+        poll: work.poll,
+        execute: async (a) => ok(a),
+      },
+      { clock, input: { maxParallelTasks: 1, pollMillis: 5 } },
+    );
+    for (let t = 0; t < 2500; t += 10) {
+      for (let i = 0; i < 4; i++) await flush();
+      clock.increment(10);
+    }
+    // 0: the first beat; ~50: the load change (fails); then only the interval: ~1050, ~2050.
+    expect(attempts.length).toBe(4);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('when the gateway last heard "full", a freed slot is heartbeated at once and the poll waits for it', async () => {
+    const events: string[] = [];
+    const releases = new Map<string, () => void>();
+    const work = queue([assignment('t1'), assignment('t2'), assignment('t3')]);
+    const { actor } = start(
+      {
+        register: async () => ({ accepted: true, heartbeat_interval_seconds: 60 }),
+        heartbeat: async (load) => void events.push(`beat ${load.runningTasks}`),
+        poll: async (max) => (events.push(`poll ${max}`), work.poll(max)),
+        execute: (a) => new Promise((resolve) => releases.set(a.task_id, () => resolve(ok(a)))),
+      },
+      // Capacity equal to the slots (as with SPLAI_WORKER_CPU=8 and 2 slots): the gateway can see the worker full.
+      { input: { maxParallelTasks: 2, pollMillis: 5, gatewayCapacity: 2 } },
+    );
+    await until(() => events.includes('beat 2'));
+    releases.get('t1')!();
+    await until(() => releases.has('t3'));
+    const afterFull = events.slice(events.indexOf('beat 2') + 1);
+    // The gateway hears about the free slot before the worker asks for work: else the poll gets nothing.
+    expect(afterFull.slice(0, 2)).toEqual(['beat 1', 'poll 1']);
+    releases.get('t2')!();
+    releases.get('t3')!();
+    await waitFor(actor, (s) => s.matches('idle') && s.context.completed === 3);
+  });
+
+  it('with capacity to spare (the default: one above the slots), never waits for a heartbeat before polling', async () => {
+    const events: string[] = [];
+    const releases = new Map<string, () => void>();
+    const work = queue([assignment('t1'), assignment('t2'), assignment('t3')]);
+    start(
+      {
+        register: async () => ({ accepted: true, heartbeat_interval_seconds: 60 }),
+        heartbeat: async (load) => void events.push(`beat ${load.runningTasks}`),
+        poll: async (max) => (events.push(`poll ${max}`), work.poll(max)),
+        execute: (a) => new Promise((resolve) => releases.set(a.task_id, () => resolve(ok(a)))),
+      },
+      { input: { maxParallelTasks: 2, pollMillis: 5 } },
+    );
+    await until(() => events.includes('beat 2'));
+    releases.get('t1')!();
+    await until(() => releases.has('t3'));
+    const afterFull = events.slice(events.indexOf('beat 2') + 1);
+    expect(afterFull[0]).toBe('poll 1');
+  });
 });
 
 
@@ -219,6 +320,44 @@ describe('poller', () => {
     clock.increment(1);
     for (let i = 0; i < 5; i++) await flush();
     expect(times.length).toBe(pollsAtZero + 1);
+  });
+
+  it('asks again soon after [] (tasks queued, none for it yet), backing off to at most 200 ms', async () => {
+    const clock = new SimulatedClock();
+    const times: number[] = [];
+    // The gateway has work queued but hands none to this worker (the first 7 polls), then a task.
+    let polls = 0;
+    start(
+      { poll: async () => (times.push(clock.now()), ++polls <= 7 ? [] : polls === 8 ? [assignment('late')] : null), execute: async (a) => ok(a) },
+      { clock, input: { maxParallelTasks: 2, pollMillis: 1500 } },
+    );
+    for (let t = 0; t < 3000; t += 5) {
+      for (let i = 0; i < 3; i++) await flush();
+      clock.increment(5);
+    }
+    const gaps = times.slice(1, 8).map((t, i) => t - times[i]!);
+    // Jittered doubling from 10 ms: each wait in [half, full] of 10, 20, 40 ... capped at 200.
+    const caps = [10, 20, 40, 80, 160, 200, 200];
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(caps[i]! / 2 - 5);
+      expect(gap).toBeLessThanOrEqual(caps[i]! + 5);
+    });
+    // After the task, the empty queue (null) means the poll interval again.
+    expect(times[8]! - times[7]!).toBeLessThan(50);
+    expect(times[9]! - times[8]!).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('never waits longer than the poll interval after []', async () => {
+    const clock = new SimulatedClock();
+    const times: number[] = [];
+    start({ poll: async () => (times.push(clock.now()), []) }, { clock, input: { maxParallelTasks: 1, pollMillis: 50 } });
+    for (let t = 0; t < 1000; t += 5) {
+      for (let i = 0; i < 3; i++) await flush();
+      clock.increment(5);
+    }
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(gaps.length).toBeGreaterThan(15);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(55);
   });
 });
 
@@ -311,7 +450,7 @@ describe('shutdown', () => {
     expect(final.output).toEqual({ status: 'stopped', error: '' });
     expect(reports).toEqual(['long:Running', 'long:Completed']);
     expect(pollsAfterShutdown).toBe(0);
-    expect(states.slice(-2)).toEqual(['draining', 'stopped']);
+    expect(states.slice(-3)).toEqual(['draining', 'farewell', 'stopped']);
   });
 
   it('a second shutdown aborts in-flight tasks and reports them Failed "worker shutting down"', async () => {
