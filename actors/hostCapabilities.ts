@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { WorkerConfig } from '../config/definitions.js';
+import { LLM_BACKEND_ALIASES, llmBackendName, type LlmBackendName } from '../executors/llm/backendNames.js';
 import type { RegisterRequest } from '../protocol/schemas.js';
 
 /** Bytes as the gateway writes memory: `16Gi`, or `512Mi` below 1 GiB. */
@@ -16,22 +17,45 @@ export function formatMemory(bytes: number): string {
   return `${Math.max(1, Math.floor(bytes / 2 ** 20))}Mi`;
 }
 
-/** Backend names as the gateway normalises them. */
+/**
+ * A backend name as the gateway normalises it (`normalizeBackend` in its
+ * scheduler), for registered backends and a task's `backend` alike: trimmed,
+ * lower-cased, `remote-api` -> `remote_api`, `llamacpp` -> `llama.cpp`, nothing
+ * else. In particular `remote` stays `remote`.
+ */
 export function normaliseBackend(name: string): string {
   const lower = name.trim().toLowerCase();
-  if (lower === 'remote-api' || lower === 'remote') return 'remote_api';
+  if (lower === 'remote-api') return 'remote_api';
   if (lower === 'llamacpp') return 'llama.cpp';
   return lower;
 }
 
-/** SPLAI_WORKER_BACKENDS plus each backend whose base URL is configured, as the reference does. */
+/**
+ * The backends to register, so that the gateway's backend filter (a task's
+ * normalised `backend` must equal one of the worker's) sends this worker every
+ * llm_inference task it can run, and none it cannot:
+ * - the backends it runs: SPLAI_WORKER_BACKENDS (under any alias) plus each one
+ *   whose base URL is configured, as the reference does; names no executor
+ *   knows are left out, since every task naming them would fail here;
+ * - for each, every alias a task may use, as the gateway normalises it. The
+ *   gateway keeps `remote` apart from `remote_api`, while this worker (and the
+ *   reference) runs both on the remote API, so `remote_api` is registered as
+ *   `remote_api` and `remote`. `remote-api` and `llamacpp` need nothing: the
+ *   gateway turns them into `remote_api` and `llama.cpp`.
+ * Sorted, without duplicates.
+ */
 export function inferBackends(config: WorkerConfig): string[] {
-  const backends = config.workerBackends.map(normaliseBackend);
-  if (config.ollamaBaseUrl) backends.push('ollama');
-  if (config.vllmBaseUrl) backends.push('vllm');
-  if (config.llamacppBaseUrl) backends.push('llama.cpp');
-  if (config.remoteApiBaseUrl) backends.push('remote_api');
-  return [...new Set(backends.filter((b) => b !== ''))];
+  const runs = new Set<LlmBackendName>();
+  for (const listed of config.workerBackends) {
+    const backend = llmBackendName(listed);
+    if (backend !== undefined) runs.add(backend);
+  }
+  if (config.ollamaBaseUrl) runs.add('ollama');
+  if (config.vllmBaseUrl) runs.add('vllm');
+  if (config.llamacppBaseUrl) runs.add('llama.cpp');
+  if (config.remoteApiBaseUrl) runs.add('remote_api');
+  const names = [...runs].flatMap((backend) => LLM_BACKEND_ALIASES[backend].map(normaliseBackend));
+  return [...new Set(names)].sort();
 }
 
 const KNOWN_TOOLS = ['bash', 'python3', 'git', 'hf', 'huggingface-cli'];

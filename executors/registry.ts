@@ -17,8 +17,16 @@ const loaders: Record<string, Loader> = {
 
 export const TASK_TYPES = Object.keys(loaders);
 
-/** The executor of a task type, or undefined for an unknown type. */
+/**
+ * The type as the lookup sees it: trimmed and lower-cased, as the reference
+ * matches it (`Embedding ` is `embedding`). Anything that branches on a task's
+ * type should compare this, not the raw value.
+ */
+export const canonicalTaskType = (type: string): string => type.trim().toLowerCase();
+
+/** The executor of a task type (any case, surrounding blanks ignored), or undefined for an unknown type. */
 export async function executorFor(type: string): Promise<Executor | undefined> {
-  const load = Object.hasOwn(loaders, type) ? loaders[type] : undefined;
+  const key = canonicalTaskType(type);
+  const load = Object.hasOwn(loaders, key) ? loaders[key] : undefined;
   return load === undefined ? undefined : load();
 }

@@ -52,13 +52,24 @@ export const execute: Executor = async ({ assignment, config, signal, log, track
     stdout: result.stdout,
     stderr: result.stderr,
     result: 'ok',
-    exit_code: result.exitCode,
-    duration_ms: result.durationMs,
-    sandbox: result.level,
-    stdout_truncated: result.stdoutTruncated,
-    stderr_truncated: result.stderrTruncated,
+    [SANDBOX_DETAILS_KEY]: {
+      level: result.level,
+      exit_code: result.exitCode,
+      duration_ms: result.durationMs,
+      stdout_truncated: result.stdoutTruncated,
+      stderr_truncated: result.stderrTruncated,
+    },
   };
 };
+
+/**
+ * Where the output keeps what this worker knows beyond the reference's fields
+ * (isolation level, exit code, duration, truncation). An aggregation skips keys
+ * starting with `_`, here and in the reference worker alike, so these details
+ * add no highlights (`"bwrap"`) or conflicts (`duration_ms` always differs) to
+ * an aggregation of tool outputs, whichever worker aggregates them.
+ */
+export const SANDBOX_DETAILS_KEY = '_sandbox';
 
 /**
  * Create `dir` empty (0700), replacing whatever a crashed earlier attempt left

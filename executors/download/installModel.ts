@@ -1,30 +1,38 @@
 /**
  * Install a model into the cache, safely:
- * - the name is checked before any path is built (modelTarget);
+ * - the name is checked before any path is built (modelTarget), and its place
+ *   must not be taken by an org or model of the same name (placeConflict);
  * - one download per model at a time, across threads and processes (modelLock);
  *   a waiter finds the model installed when the lock frees and downloads nothing;
  * - the download goes to a hidden temp dir beside the target and is renamed into
  *   place only when complete, so an interrupted download never counts as installed;
  * - ways to download, in order: the hub library, `hf`, `huggingface-cli`, `git`.
+ *
+ * The lock, temp dirs and old copies live beside the model dir (cacheLayout):
+ * in `<cache>/<org>` for `org/name`, in `<cache>` itself for a one-segment name.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { oneLine, TaskError } from '../TaskError.js';
 import type { ExecutorContext } from '../types.js';
+import { isLeftoverOf, lockFileName, oldCopyName, tempDirPrefix } from './cacheLayout.js';
 import { cliDownloads } from './cliDownloads.js';
 import type { DownloadWay } from './downloadWay.js';
 import { hubDownload } from './hubDownload.js';
 import { isNonEmptyDir } from './isNonEmptyDir.js';
 import { acquireModelLock } from './modelLock.js';
 import { modelTarget, type ModelTarget } from './modelTarget.js';
+import { placeConflict } from './placeConflict.js';
 import { CommandNotFoundError } from './runCommand.js';
 
 /** The only model source the reference (and this worker) supports. */
 export const MODEL_SOURCES = ['huggingface'] as const;
 
 export interface InstallRequest {
+  /** `gpt2`, `llama3-8b-q4` or `org/name`, as the task gave it. */
   readonly model: string;
+  /** Compared case-insensitively, trimmed; empty means huggingface (as the reference). */
   readonly source: string;
   /** Keep an installed copy (true) or download it again (false). */
   readonly onlyIfMissing: boolean;
@@ -36,21 +44,27 @@ export interface InstallResult {
   readonly installedNow: boolean;
 }
 
-/** Entries of an org dir that are ours, not models: temp dirs, old copies, locks. */
-export const isWorkEntry = (name: string): boolean => name.startsWith('.');
-
+/**
+ * Make sure `request.model` is in the model cache; see the module comment for the guarantees.
+ * @throws TaskError for an unsupported source, an unsafe name, a name whose place
+ *   is taken, or when every way to download failed; the task signal's reason when cancelled.
+ */
 export async function installModel(context: ExecutorContext, request: InstallRequest): Promise<InstallResult> {
-  const source = request.source.toLowerCase();
+  const source = request.source.trim().toLowerCase() || 'huggingface';
   if (!(MODEL_SOURCES as readonly string[]).includes(source)) throw new TaskError(`unsupported model source "${request.source}" (supported: huggingface)`);
   const target = modelTarget(context.config.modelCacheDir, request.model);
+  await refuseConflict(target);
   if (request.onlyIfMissing && (await isNonEmptyDir(target.dir))) return { modelPath: target.dir, installedNow: false };
 
-  await mkdir(target.orgDir, { recursive: true });
-  const lock = await acquireModelLock(join(target.orgDir, `.${target.name}.lock`), {
+  await mkdir(target.parentDir, { recursive: true });
+  const lock = await acquireModelLock(join(target.parentDir, lockFileName(target.leaf)), {
     signal: context.signal,
     onWait: () => context.log('info', `waiting for another download of ${target.model} to finish`),
   });
   try {
+    // Checked again under the lock: a one-segment model and an org of the same
+    // name may have been installed meanwhile (their locks are different files).
+    await refuseConflict(target);
     // Whoever held the lock may have installed it while we waited.
     if (request.onlyIfMissing && (await isNonEmptyDir(target.dir))) return { modelPath: target.dir, installedNow: false };
     await removeLeftovers(target);
@@ -61,8 +75,13 @@ export async function installModel(context: ExecutorContext, request: InstallReq
   }
 }
 
+async function refuseConflict(target: ModelTarget): Promise<void> {
+  const conflict = await placeConflict(target);
+  if (conflict !== undefined) throw new TaskError(`cannot install ${target.model}: ${conflict}`);
+}
+
 async function download(context: ExecutorContext, target: ModelTarget): Promise<void> {
-  const temp = await mkdtemp(join(target.orgDir, `.${target.name}.tmp-`));
+  const temp = await mkdtemp(join(target.parentDir, tempDirPrefix(target.leaf)));
   try {
     await fillTemp(context, target, temp);
     await moveIntoPlace(target, temp);
@@ -98,18 +117,30 @@ async function fillTemp(context: ExecutorContext, target: ModelTarget, temp: str
   throw new TaskError(`model_download of ${target.model} failed: ${failures.join('; ')}`);
 }
 
-/** Swap the complete download in; a previous copy (only_if_missing=false) is removed after. */
+/**
+ * Put the complete download in place. Where nothing (or an empty dir) is, one
+ * rename does it. An installed copy (only_if_missing=false) is moved aside
+ * first and removed after, and moved back if the swap fails.
+ */
 async function moveIntoPlace(target: ModelTarget, temp: string): Promise<void> {
-  const old = join(target.orgDir, `.${target.name}.old-${randomBytes(4).toString('hex')}`);
-  let replaced = false;
   try {
-    await rename(target.dir, old);
-    replaced = true;
+    await rename(temp, target.dir);
+    return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
   }
-  await rename(temp, target.dir);
-  if (replaced) await rm(old, { recursive: true, force: true });
+  // Never move aside what is not this model's copy (an org of the same name).
+  await refuseConflict(target);
+  const old = join(target.parentDir, oldCopyName(target.leaf, randomBytes(4).toString('hex')));
+  await rename(target.dir, old);
+  try {
+    await rename(temp, target.dir);
+  } catch (error) {
+    await rename(old, target.dir).catch(() => undefined);
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
 }
 
 /**
@@ -117,8 +148,7 @@ async function moveIntoPlace(target: ModelTarget, temp: string): Promise<void> {
  * called under the lock, so none of them belongs to a live download.
  */
 async function removeLeftovers(target: ModelTarget): Promise<void> {
-  const prefixes = [`.${target.name}.tmp-`, `.${target.name}.old-`];
-  for (const entry of await readdir(target.orgDir)) {
-    if (prefixes.some((prefix) => entry.startsWith(prefix))) await rm(join(target.orgDir, entry), { recursive: true, force: true });
+  for (const entry of await readdir(target.parentDir)) {
+    if (isLeftoverOf(entry, target.leaf)) await rm(join(target.parentDir, entry), { recursive: true, force: true });
   }
 }

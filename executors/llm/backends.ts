@@ -1,21 +1,15 @@
-/** Backend names (with the reference's aliases) -> implementation. */
+/** Backend names (with the reference's aliases, see backendNames.ts) -> implementation. */
+import { llmBackendName, type LlmBackendName } from './backendNames.js';
 import { llamaCpp } from './llamaCpp.js';
 import { ollama } from './ollama.js';
 import { remoteApi } from './remoteApi.js';
 import type { LlmBackend } from './types.js';
 import { vllm } from './vllm.js';
 
-const backends: Readonly<Record<string, LlmBackend>> = {
-  ollama,
-  vllm,
-  'llama.cpp': llamaCpp,
-  llamacpp: llamaCpp,
-  remote_api: remoteApi,
-  remote: remoteApi,
-  'remote-api': remoteApi,
-};
+const backends: Readonly<Record<LlmBackendName, LlmBackend>> = { ollama, vllm, 'llama.cpp': llamaCpp, remote_api: remoteApi };
 
-/** The backend called `name` (lower-case), or undefined when there is none. */
+/** The backend called `name` or one of its aliases (case-insensitive), or undefined when there is none. */
 export function llmBackend(name: string): LlmBackend | undefined {
-  return Object.hasOwn(backends, name) ? backends[name] : undefined;
+  const backend = llmBackendName(name);
+  return backend === undefined ? undefined : backends[backend];
 }

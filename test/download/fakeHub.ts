@@ -1,8 +1,9 @@
 /**
  * A local Hugging Face Hub serving the two routes `@huggingface/hub` uses to
  * download a model: the recursive tree listing
- * (`GET /api/models/<org>/<name>/tree/<rev>?recursive=true`) and file downloads
- * (`GET /<org>/<name>/resolve/<rev>/<path>`, probed with `Range: bytes=0-0`).
+ * (`GET /api/models/<repo>/tree/<rev>?recursive=true`) and file downloads
+ * (`GET /<repo>/resolve/<rev>/<path>`, probed with `Range: bytes=0-0`), where
+ * `<repo>` is `org/name` or a one-segment name such as `gpt2`.
  * It can cut a file mid-stream or stall it, to test interrupted downloads.
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +25,8 @@ export interface FakeHub {
   readonly downloads: string[];
   /** Authorization headers seen, in order. */
   readonly authorizations: (string | undefined)[];
+  /** Every request's path, in order (to prove that nothing was asked). */
+  readonly requests: string[];
   /** Cut the next full download of this `<model>/<path>` after half its bytes. */
   cutNext(file: string): void;
   /** Hold full downloads (after half the bytes) until release() is called. */
@@ -35,13 +38,15 @@ export interface FakeHub {
 export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const downloads: string[] = [];
   const authorizations: (string | undefined)[] = [];
+  const requests: string[] = [];
   const cut = new Set<string>();
   let stalled: (() => void)[] | undefined;
 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://hub');
-    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/main$/.exec(url.pathname);
-    const resolve = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
+    requests.push(url.pathname);
+    const tree = /^\/api\/models\/((?:[^/]+\/)?[^/]+)\/tree\/main$/.exec(url.pathname);
+    const resolve = /^\/((?:[^/]+\/)?[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
     if (tree !== null || resolve !== null) authorizations.push(request.headers.authorization);
     if (tree?.[1] !== undefined && options.models[tree[1]] !== undefined) {
       const files = options.models[tree[1]] ?? {};
@@ -91,6 +96,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     url: `http://127.0.0.1:${port}`,
     downloads,
     authorizations,
+    requests,
     cutNext: (file) => cut.add(file),
     stallDownloads: () => {
       stalled ??= [];

@@ -1,7 +1,7 @@
 /** llm_inference with `_install_model_if_missing`: the model is installed first, then the backend called. */
 import { http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,16 @@ describe('llm_inference _install_model_if_missing', () => {
       { model: MODEL, prompt: 'hello', stream: false },
       { model: MODEL, prompt: 'hello', stream: false },
     ]);
+  });
+
+  it("finds the gateway's default llama3-8b-q4 in the cache without asking the hub, then answers", async () => {
+    await mkdir(join(cache, 'llama3-8b-q4'), { recursive: true });
+    await writeFile(join(cache, 'llama3-8b-q4', 'model.gguf'), 'GGUF');
+    const before = hub.requests.length;
+    mock.use(http.post(`${OLLAMA}/api/generate`, () => HttpResponse.json({ model: 'llama3-8b-q4', response: 'ready', done: true })));
+    const context = fakeContext({ inputs: { prompt: 'hello', model: 'llama3-8b-q4', _install_model_if_missing: 'true' }, config: { ollamaBaseUrl: OLLAMA, modelCacheDir: cache, hfEndpoint: hub.url } });
+    await expect(execute(context)).resolves.toEqual({ backend: 'ollama', text: 'ready', model: 'llama3-8b-q4', model_path: join(cache, 'llama3-8b-q4'), model_installed_now: false });
+    expect(hub.requests.length).toBe(before);
   });
 
   it('does not call the backend when the install fails', async () => {

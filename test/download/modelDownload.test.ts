@@ -4,58 +4,14 @@
  * for the git fallback. Covers only_if_missing, interrupted and aborted
  * downloads, concurrent downloads of one model and unsafe names.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { WorkerConfig } from '../../config/index.js';
+import { describe, expect, it } from 'vitest';
 import { PROGRESS_MIN_BYTES } from '../../executors/download/hubDownload.js';
 import { installModel } from '../../executors/download/installModel.js';
 import { execute } from '../../executors/modelDownload.js';
-import { fakeContext, type FakeContext } from '../backends/fakeContext.js';
-import { startFakeHub, type FakeHub, type FakeHubOptions } from './fakeHub.js';
+import { FILES, hub, listTree, MODEL, setup, tempDir } from './downloadKit.js';
 import { createBareRepo, gitHttpBackend } from './gitServer.js';
-
-const MODEL = 'acme/tiny-model';
-const FILES = {
-  'config.json': '{"model_type":"tiny","hidden_size":8}\n',
-  'tokenizer/vocab.txt': 'hello\nworld\n',
-  'model.safetensors': Buffer.alloc(200_000, 7),
-};
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function hub(options: FakeHubOptions = { models: { [MODEL]: FILES } }): Promise<FakeHub> {
-  const server = await startFakeHub(options);
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function setup(options: { hub?: FakeHub; config?: Partial<WorkerConfig> } = {}) {
-  const cache = await tempDir('splai-models-');
-  const server = options.hub ?? (await hub());
-  const make = (inputs: Record<string, string>): FakeContext =>
-    fakeContext({ type: 'model_download', inputs, config: { modelCacheDir: cache, hfEndpoint: server.url, ...options.config } });
-  return { cache, server, make };
-}
-
-/** Everything under `dir`, relative, sorted (files only). */
-async function listTree(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
-    .sort();
-}
 
 async function expectInstalledCopy(cache: string): Promise<void> {
   const dir = join(cache, 'acme', 'tiny-model');
@@ -216,24 +172,44 @@ describe('model names and sources', () => {
 
   it.each([
     ['../etc', 'contains a relative path segment'],
+    ['..', 'contains a relative path segment'],
     ['acme/..', 'contains a relative path segment'],
     ['/etc/passwd', 'is an absolute path'],
     ['acme\\evil', 'contains a backslash'],
+    ['..\\evil', 'contains a backslash'],
     ['acme//x', 'has an empty path segment'],
-    ['acme/x/extra', 'must look like org/name'],
-    ['tiny', 'must look like org/name'],
+    ['acme/', 'has an empty path segment'],
+    ['acme/x/extra', 'must be a name or org/name'],
     ['.hidden/x', 'has characters a Hugging Face repo name cannot have'],
+    ['.gpt2.lock', 'has characters a Hugging Face repo name cannot have'],
+    ['-flag', 'has characters a Hugging Face repo name cannot have'],
     ['acme/x..y', 'has characters a Hugging Face repo name cannot have'],
+    ['x..y', 'has characters a Hugging Face repo name cannot have'],
+    ['llama3:8b', 'has characters a Hugging Face repo name cannot have'],
+    ['name with space', 'has characters a Hugging Face repo name cannot have'],
   ])('refuses %s before touching the disk', async (model, problem) => {
     const { cache, server, make } = await setup();
     await expect(execute(make({ model }))).rejects.toThrow(`invalid model name ${JSON.stringify(model)}: ${problem}`);
     expect(await readdir(cache).catch(() => [])).toEqual([]);
-    expect(server.downloads).toEqual([]);
+    expect(server.requests).toEqual([]);
   });
 
   it('refuses sources other than huggingface', async () => {
     const { make } = await setup();
     await expect(execute(make({ model: MODEL, source: 's3' }))).rejects.toThrow('unsupported model source "s3" (supported: huggingface)');
+  });
+
+  it('writes source back as given (trimmed), matching huggingface in any case, as the reference does', async () => {
+    const { cache, make } = await setup();
+    await expect(execute(make({ model: MODEL, source: '  HuggingFace ' }))).resolves.toEqual({
+      model: MODEL,
+      source: 'HuggingFace',
+      only_if_missing: true,
+      model_path: join(cache, 'acme', 'tiny-model'),
+      model_installed_now: true,
+      result: 'ok',
+    });
+    await expect(execute(make({ model: MODEL, source: 'HUGGINGFACE' }))).resolves.toMatchObject({ source: 'HUGGINGFACE', model_installed_now: false });
   });
 
   it('installModel reports the existing copy without locking', async () => {

@@ -108,7 +108,7 @@ describe('all six task types end to end', () => {
     expect(await read('generate')).toMatchObject({ backend: 'ollama', text: 'Lyon is in France.', model: 'acme/tiny-model', model_installed_now: false });
     expect(await read('embed')).toMatchObject({ backend: 'ollama', model: 'nomic-embed-text', text_count: 2, dimension: 3 });
     expect(await read('search')).toMatchObject({ backend: 'local', top_k: 1, query: 'lyon france' });
-    expect(await read('shell')).toMatchObject({ stdout: 'sandboxed', result: 'ok', sandboxed: true, exit_code: 0 });
+    expect(await read('shell')).toMatchObject({ stdout: 'sandboxed', result: 'ok', sandboxed: true, _sandbox: { exit_code: 0 } });
     expect(await read('report')).toMatchObject({ source_count: 4 });
 
     // The exact requests the model server saw.

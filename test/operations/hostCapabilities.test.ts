@@ -68,7 +68,7 @@ describe('host capabilities', () => {
       gpu: true,
       models: ['llama3-8b-q4', 'm1'],
       tools: ['bash', 'jq'],
-      backends: ['remote_api', 'llama.cpp', 'ollama'],
+      backends: ['llama.cpp', 'ollama', 'remote', 'remote_api'],
       locality: 'eu-west-1a',
     });
     expect(inferBackends(resolveConfig({ vllmBaseUrl: 'http://v:8000', workerBackends: ['vllm'] }))).toEqual(['vllm']);

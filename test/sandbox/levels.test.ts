@@ -60,7 +60,7 @@ describe('without any isolation tool', () => {
     process.env['SPLAI_API_TOKEN_PROBE'] = 'fake-secret-for-none-level';
     try {
       const output = await runTool(dirs.make(), 'none', 'env');
-      expect(output).toMatchObject({ sandbox: 'none', exit_code: 0, result: 'ok' });
+      expect(output).toMatchObject({ result: 'ok', _sandbox: { level: 'none', exit_code: 0 } });
       expect(output['stdout']).not.toContain('fake-secret-for-none-level');
       expect(output['stdout']).toContain('PATH=/usr/bin:/bin\n');
     } finally {

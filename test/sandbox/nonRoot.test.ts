@@ -34,7 +34,7 @@ describe('as an unprivileged worker user', () => {
       const result = results.find((r) => r['level'] === level);
       expect(result?.['error'], `${level} as an unprivileged user (enable unprivileged user namespaces)`).toBeUndefined();
       expect(result?.['worker_uid']).not.toBe(0);
-      expect(result?.['output']).toMatchObject({ sandbox: level, exit_code: 0, stdout: expect.stringMatching(/^uid=\d+\netc-read-only\nwritten\n$/) });
+      expect(result?.['output']).toMatchObject({ _sandbox: { level, exit_code: 0 }, stdout: expect.stringMatching(/^uid=\d+\netc-read-only\nwritten\n$/) });
     }
   }, 30_000);
 });

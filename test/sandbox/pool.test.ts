@@ -34,7 +34,7 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
     const result = await pool(root, level).run(task('echo hi'));
     expect(result).toMatchObject({ ok: true, uri: 'artifact://job-pool/task-pool/output.json' });
     const document = JSON.parse(readFileSync(join(root, 'job-pool', 'task-pool', 'output.json'), 'utf8')) as Record<string, unknown>;
-    expect(document).toMatchObject({ job_id: 'job-pool', task_id: 'task-pool', type: 'tool_execution', tool: 'noop', sandboxed: true, stdout: 'hi\n', stderr: '', result: 'ok', exit_code: 0, sandbox: level });
+    expect(document).toMatchObject({ job_id: 'job-pool', task_id: 'task-pool', type: 'tool_execution', tool: 'noop', sandboxed: true, stdout: 'hi\n', stderr: '', result: 'ok', _sandbox: { level, exit_code: 0 } });
   });
 
   it('reports a failing command as a failed result, not an exception', async () => {

@@ -17,7 +17,7 @@ describe.each(['bwrap', 'unshare'] as const)('at level %s', (level) => {
     const a = uniqueSeconds();
     const b = uniqueSeconds();
     const output = await runTool(dirs.make(), level, `setsid sh -c 'sleep ${a} &' </dev/null >/dev/null 2>&1; (sleep ${b} &) >/dev/null 2>&1; echo started`);
-    expect(output).toMatchObject({ stdout: 'started\n', exit_code: 0 });
+    expect(output).toMatchObject({ stdout: 'started\n', _sandbox: { exit_code: 0 } });
     expect(processesMatching(`sleep ${a}`)).toEqual([]);
     expect(processesMatching(`sleep ${b}`)).toEqual([]);
   });
@@ -49,7 +49,7 @@ describe('at level none (SPLAI_SANDBOX=none)', () => {
   it('still kills a setsid daemon, through the cgroup', async () => {
     const seconds = uniqueSeconds();
     const output = await runTool(dirs.make(), 'none', `setsid sleep ${seconds} </dev/null >/dev/null 2>&1 & echo started`);
-    expect(output).toMatchObject({ stdout: 'started\n', sandbox: 'none' });
+    expect(output).toMatchObject({ stdout: 'started\n', _sandbox: { level: 'none' } });
     expect(processesMatching(`sleep ${seconds}`)).toEqual([]);
   });
 });
