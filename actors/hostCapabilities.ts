@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { WorkerConfig } from '../config/definitions.js';
 import { LLM_BACKEND_ALIASES, llmBackendName, type LlmBackendName } from '../executors/llm/backendNames.js';
+import { advertisedCpu } from '../protocol/capacity.js';
 import type { RegisterRequest } from '../protocol/schemas.js';
 
 /** Bytes as the gateway writes memory: `16Gi`, or `512Mi` below 1 GiB. */
@@ -85,11 +86,20 @@ export function detectGpu(setting: WorkerConfig['gpu'], exists: (path: string) =
   return NVIDIA_PROBES.some((path) => exists(path));
 }
 
+/**
+ * The `cpu` this worker registers: SPLAI_WORKER_CPU when set, else enough for
+ * the gateway to allow one task more than the slots (protocol/capacity.ts says
+ * why), and never less than the host's count.
+ */
+export function registeredCpu(config: WorkerConfig): number {
+  return advertisedCpu({ configured: config.workerCpu, slots: config.maxParallelTasks, hostCpus: cpus().length });
+}
+
 /** The register body for this host and configuration (models are listed by the caller). */
 export function hostCapabilities(config: WorkerConfig, models: readonly string[]): RegisterRequest {
   return {
     worker_id: config.workerId,
-    cpu: config.workerCpu > 0 ? config.workerCpu : cpus().length,
+    cpu: registeredCpu(config),
     memory: config.workerMemory !== '' ? config.workerMemory : formatMemory(totalmem()),
     gpu: detectGpu(config.gpu),
     models: [...new Set([...config.workerModels, ...models])].sort(),

@@ -6,7 +6,15 @@
  * A transient failure keeps the report queued and retried with backoff; the
  * idempotency key makes a late or repeated delivery harmless. A report is
  * dropped only when the control plane says it is not wanted (stale lease, job
- * gone, rejected). Persistence across restarts is the outbox's job: a Reporter
+ * gone, rejected).
+ *
+ * A 401/403 means the control plane refuses this worker's token: the gateway
+ * checks it on reports alone, so it shows only once the worker already holds
+ * work. Retrying cannot help. The Reporter then stops delivering (`refused`),
+ * tells `onRefused` once, and keeps every final report in its store for the
+ * next run. A `Running` report it could not deliver is dropped as `refused`:
+ * its task must not run, and a late `Running` would put a task the gateway
+ * may have re-queued back into `Running` for ever. Persistence across restarts is the outbox's job: a Reporter
  * takes an optional `store` that is told about every report before it is sent
  * and after it is settled.
  */
@@ -17,7 +25,7 @@ import { isControlPlaneError } from './ControlPlaneError.js';
 import { SerialPerKey } from './serialPerKey.js';
 
 /** What became of a report. `queued`: not delivered yet, still being retried. */
-export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'queued';
+export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'refused' | 'queued';
 
 /** Where pending reports are kept so that a restart can deliver them (see the outbox). */
 export interface ReportStore {
@@ -36,6 +44,8 @@ export interface ReporterOptions {
   /** Told about reports the control plane refused for good, and about auth failures. */
   readonly onSettled?: (report: ReportRequest, outcome: Exclude<ReportOutcome, 'queued'>, detail: string) => void;
   readonly onRetry?: (report: ReportRequest, attempt: number, error: string) => void;
+  /** The control plane refused the token (401/403 on a report); called once, with its answer. */
+  readonly onRefused?: (detail: string) => void;
 }
 
 interface Pending {
@@ -51,6 +61,8 @@ export class Reporter {
   /** One final report per job on the wire at a time (see the module comment). */
   private readonly jobLanes = new SerialPerKey();
   private closed = false;
+  /** The control plane's answer to the token, once it refused it: nothing is delivered after that. */
+  private refusal: string | undefined;
   private count = 0;
   private sequence = 0;
 
@@ -59,6 +71,11 @@ export class Reporter {
   /** Reports not yet settled. */
   get pending(): number {
     return this.count;
+  }
+
+  /** The control plane's answer when it refused the token; undefined while it has not. */
+  get refused(): string | undefined {
+    return this.refusal;
   }
 
   /**
@@ -89,7 +106,8 @@ export class Reporter {
 
   /** Wait until every report is settled, or the timeout passes. Resolves with the number left. */
   async flush(timeoutMillis: number): Promise<number> {
-    if (this.count === 0) return 0;
+    // Nothing more can be delivered once the token is refused: what is left waits for the next run.
+    if (this.count === 0 || this.refusal !== undefined) return this.count;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMillis);
       function done() {
@@ -157,6 +175,7 @@ export class Reporter {
   private async deliver(item: Pending): Promise<Exclude<ReportOutcome, 'queued'> | undefined> {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return undefined;
+      if (this.refusal !== undefined) return this.holdBack(item);
       try {
         await this.send(item.report);
         item.first('delivered');
@@ -169,12 +188,37 @@ export class Reporter {
           this.options.onSettled?.(item.report, kind, detail);
           return kind;
         }
-        // transient, auth (an operator can fix the token) or not-registered: keep it.
+        if (kind === 'auth') {
+          if (this.refusal === undefined) {
+            this.refusal = detail;
+            this.options.onRefused?.(detail);
+            // Reports waiting out a backoff learn of it now instead of at their next try,
+            // and a flush waiting for deliveries returns: none will come.
+            this.wake();
+            for (const waiter of [...this.waiters]) waiter();
+          }
+          return this.holdBack(item);
+        }
+        // transient or not-registered: keep it.
         item.first('queued');
         this.options.onRetry?.(item.report, attempt, detail);
         await this.sleep(backoffDelay(this.options.backoff ?? { baseMillis: 250, maxMillis: 30_000 }, attempt));
       }
     }
+  }
+
+  /**
+   * After a refusal: a `Running` report is settled as refused (its task does not
+   * run); a final one stays queued and in the store (undefined: not settled).
+   */
+  private holdBack(item: Pending): 'refused' | undefined {
+    if (item.report.status !== 'Running') {
+      item.first('queued');
+      return undefined;
+    }
+    item.first('refused');
+    this.options.onSettled?.(item.report, 'refused', this.refusal ?? 'token refused');
+    return 'refused';
   }
 
   private send(report: ReportRequest): Promise<void> {

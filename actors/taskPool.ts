@@ -9,6 +9,7 @@
 import { nanoid } from 'nanoid';
 import Tinypool from 'tinypool';
 import type { WorkerConfig } from '../config/definitions.js';
+import { canonicalTaskType } from '../executors/registry.js';
 import { COMMAND_HOST_TYPES, type ThreadData, type ThreadRequest, type ThreadResult, type ThreadToMain } from '../executors/threadProtocol.js';
 import type { Assignment } from '../protocol/schemas.js';
 import { CommandHostProcess } from '../sandbox/commandHostProcess.js';
@@ -106,7 +107,7 @@ export class TaskPool {
 
   /** The command host's socket for a task that runs sandboxed commands; undefined: the thread launches them itself. */
   private async commandHostFor(assignment: Assignment, key: string): Promise<string | undefined> {
-    if (this.commandHost === undefined || !COMMAND_HOST_TYPES.has(assignment.type)) return undefined;
+    if (this.commandHost === undefined || !COMMAND_HOST_TYPES.has(canonicalTaskType(assignment.type))) return undefined;
     try {
       return await this.commandHost.socketPath();
     } catch (error) {

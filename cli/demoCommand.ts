@@ -128,7 +128,7 @@ async function summarise(root: string, jobId: string, taskId: string): Promise<s
     case 'embedding':
       return `${String(doc['text_count'])} vectors of dimension ${String(doc['dimension'])} (${String(doc['model_version'])})`;
     case 'tool_execution':
-      return `stdout: ${String(doc['stdout']).trim()} [sandbox ${String(doc['sandbox'])}]`;
+      return `stdout: ${String(doc['stdout']).trim()} [sandbox ${String((doc['_sandbox'] as { level?: string } | undefined)?.level)}]`;
     case 'aggregation': {
       const result = doc['result'] as { merged_fields?: Record<string, unknown> } | undefined;
       return `${String(doc['source_count'])} sources merged; fields: ${Object.keys(result?.merged_fields ?? {}).join(', ')}`;

@@ -6,6 +6,9 @@
  *        +----------+--------+                     +-----> failed
  *   (the control plane forgot us: register again)
  *
+ * A refused token (401/403, on a report in practice: the gateway checks it
+ * nowhere else) drains like a shutdown, then fails instead of stopping.
+ *
  * `farewell` sends one last heartbeat saying `unhealthy` before the worker
  * stops or fails: the gateway never ages a worker out, and it would go on
  * choosing a silent one as the best worker for tasks that then wait for it.
@@ -240,6 +243,8 @@ export const supervisorMachine = setup({
       enqueue.assign({ health: event.health });
       if (context.heartbeatRunning) enqueue.sendTo('heartbeat', { type: 'health', health: event.health });
     }),
+    /** The first refusal is the one the worker fails with. */
+    recordAuthFailure: assign({ error: ({ context, event }) => (context.error !== '' || event.type !== 'controlPlane.authFailed' ? context.error : event.error) }),
     abortAllTasks: enqueueActions(({ context, enqueue }) => {
       for (const id of Object.keys(context.tasks)) enqueue.sendTo(id, { type: 'abort', reason: SHUTDOWN_REASON });
     }),
@@ -333,7 +338,7 @@ export const supervisorMachine = setup({
       on: {
         shutdown: 'draining',
         'controlPlane.forgotWorker': {},
-        'controlPlane.authFailed': {},
+        'controlPlane.authFailed': { target: 'draining', actions: 'recordAuthFailure' },
         health: { actions: 'applyHealth' },
         // A poll that was on the wire when the loops stopped: its tasks are leased to this worker.
         assignments: { actions: 'acceptAssignments' },
@@ -349,7 +354,8 @@ export const supervisorMachine = setup({
         assignments: { actions: 'acceptAssignments' },
         'controlPlane.forgotWorker': 'registering',
         'models.changed': 'registering',
-        'controlPlane.authFailed': { target: 'farewell', actions: assign({ error: ({ event }) => event.error }) },
+        // The token is refused: take no more work, let what runs finish (its reports stay in the outbox), fail.
+        'controlPlane.authFailed': { target: 'draining', actions: 'recordAuthFailure' },
         shutdown: 'draining',
         health: { actions: 'applyHealth' },
       },
@@ -360,7 +366,8 @@ export const supervisorMachine = setup({
         assignments: { actions: 'acceptAssignments' },
         'controlPlane.forgotWorker': 'registering',
         'models.changed': 'registering',
-        'controlPlane.authFailed': { target: 'farewell', actions: assign({ error: ({ event }) => event.error }) },
+        // The token is refused: take no more work, let what runs finish (its reports stay in the outbox), fail.
+        'controlPlane.authFailed': { target: 'draining', actions: 'recordAuthFailure' },
         shutdown: 'draining',
         health: { actions: 'applyHealth' },
       },
@@ -377,7 +384,7 @@ export const supervisorMachine = setup({
       on: {
         // Reports do not need a registration; keep draining.
         'controlPlane.forgotWorker': {},
-        'controlPlane.authFailed': {},
+        'controlPlane.authFailed': { actions: 'recordAuthFailure' },
         'models.changed': {},
         // A poll that was on the wire when the drain began, answered after the tasks
         // are done or being aborted: report its tasks Failed, so the scheduler hands

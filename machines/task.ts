@@ -5,7 +5,8 @@
  * - A malformed but identifiable assignment skips straight to a `Failed` report
  *   naming the bad field.
  * - If the control plane refuses the `Running` report for good (stale lease, job
- *   gone), the task is abandoned without running: nobody wants its result.
+ *   gone, or the token), the task is abandoned without running: nobody wants
+ *   its result, or it could not be delivered.
  * - `abort` (drain deadline, shutdown) stops the execution, whose signal kills the
  *   work in the pool, and reports `Failed` with the reason, so the scheduler
  *   retries it at once. A failed task is never re-run here: retries belong to the
@@ -118,7 +119,8 @@ export const taskMachine = setup({
         input: ({ context }) => reportOf(context, 'Running'),
         onDone: [
           {
-            guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected',
+            // Not wanted (stale lease, job gone, rejected), or the token was refused: never run it.
+            guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected' || event.output === 'refused',
             target: 'abandoned',
             actions: { type: 'log', params: ({ context, event }) => ({ level: 'warn', actor: 'task', message: `control plane refused the Running report (${event.output}); not running the task`, fields: taskFields(context) }) },
           },

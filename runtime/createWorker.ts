@@ -12,7 +12,13 @@
  */
 import type { ConsolaInstance } from 'consola';
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { listCachedModels } from '../actors/modelInventory.js';
+import { createModelInventory } from '../actors/modelInventory.js';
+import { watchModelInventory } from '../actors/modelInventoryWatcher.js';
+import { detectGpu, registeredCpu } from '../actors/hostCapabilities.js';
+import { gatewayCapacity } from '../protocol/capacity.js';
+import { capacityNote } from './capacityNote.js';
+import { tokenRefusalMessage } from './tokenRefusal.js';
+import { join } from 'node:path';
 import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../actors/controlPlaneClient.js';
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
@@ -107,6 +113,12 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       durable?.settled(report, outcome);
       if (outcome !== 'delivered') reportLog.warn(`report dropped (${outcome}): ${detail}`, { job_id: report.job_id, task_id: report.task_id, status: report.status });
     },
+    // The gateway checks the token only on reports: the first refusal stops the worker taking work.
+    onRefused: (detail) => {
+      const error = tokenRefusalMessage({ detail, tokenSet: config.apiToken !== '', outboxDir: durable === undefined ? undefined : join(durable.dir, 'outbox') });
+      reportLog.error(error);
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'controlPlane.authFailed', error });
+    },
     onRetry: (report, attempt, error) => {
       health.noteReportFailure();
       if (attempt === 1 || Number.isInteger(Math.log2(attempt))) reportLog.warn(`report not delivered yet; retrying: ${error}`, { job_id: report.job_id, task_id: report.task_id, status: report.status, attempt });
@@ -117,13 +129,22 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
     ...(options.commandHost === undefined ? {} : { commandHost: options.commandHost }),
     onLog: (message) => taskLog[message.level](message.message, { ...taskKeyFields(message.key), ...message.fields }),
   });
+  // The models the cache and the backends hold. The gateway filters llm_inference tasks
+  // on them strictly, so a change is registered again (models.changed).
+  const models = watchModelInventory(createModelInventory(config, { logger: logger.withTag('models') }), {
+    intervalMillis: config.modelRefreshSeconds * 1000,
+    onChange: () => {
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'models.changed' });
+    },
+  });
   const realEffects = createRealEffects({
     config,
     api,
     reporter,
     pool,
     logger,
-    listModels: () => listCachedModels(config.modelCacheDir),
+    // Through the watcher: what registration sends is the set the watcher compares with.
+    listModels: () => models.list(),
     // Tasks the control plane leased in a poll the poller no longer waited for: still ours to run.
     onLatePoll: (items) => {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'assignments', items });
@@ -147,10 +168,13 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   };
   const effects = options.instrument?.effects?.(composed) ?? composed;
   const logic = createSupervisorLogic(effects, options.delays);
+  const cpu = registeredCpu(config);
+  const capacity = gatewayCapacity(cpu, detectGpu(config.gpu));
   const actor = createActor(logic, {
     input: {
       workerId: config.workerId,
       maxParallelTasks: config.maxParallelTasks,
+      gatewayCapacity: capacity,
       heartbeatMillis: config.heartbeatSeconds * 1000,
       pollMillis: config.pollMillis,
       drainGraceMillis: config.drainGraceSeconds * 1000,
@@ -180,6 +204,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       await durable?.journal.flush().catch(() => undefined);
       durable?.markStopped();
       health.stop();
+      models.stop();
       reporter.close();
       await pool.destroy().catch(() => undefined);
       await ioThread?.close();
@@ -218,6 +243,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
             heartbeatsHeldUntil = holdUntil;
             supervisorLog.info(`restarted: holding heartbeats back ${((holdUntil - Date.now()) / 1000).toFixed(1)} s so leases of assignments the previous run never started expire`);
           }
+          const note = capacityNote({ cpu, capacity, slots: config.maxParallelTasks });
+          supervisorLog[note.level](note.message, note.fields);
           actor.start();
           health.check();
           health.start(1000);

@@ -11,8 +11,11 @@
  * (it holds model directories and work entries only) or a *one-segment model*
  * (it holds a model's files). Model repos always have files at their top:
  * the Hub creates every repo with a `.gitattributes`, `hf download` writes `.cache/`,
- * `git clone` writes `.git`. An org directory never holds a file of its own,
- * because only the installer writes there. That difference is the test.
+ * `git clone` writes `.git`, and their files (`config.json`, weights) are visible.
+ * An org directory never holds a visible file of its own, because only the
+ * installer writes there. That difference is the test. Other hidden entries
+ * count for neither: a crash of an older version may have left its own temp
+ * dirs, and file managers leave `.DS_Store`.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -43,9 +46,6 @@ export function isLeftoverOf(entry: string, leaf: string): boolean {
   return false;
 }
 
-/** True when `entry` is a lock, temp dir or old copy of some model (never a model itself). */
-export const isWorkEntry = (entry: string): boolean => /^\.[A-Za-z0-9_][A-Za-z0-9._-]*\.(?:lock|tmp-[A-Za-z0-9]{6}|old-[0-9a-f]{8})$/.test(entry);
-
 /**
  * What a top-level path of the cache holds:
  * - `missing`: nothing there;
@@ -72,11 +72,17 @@ export async function classifyCacheEntry(path: string): Promise<CacheEntryKind> 
   }
   if (entries.length === 0) return 'empty';
   for (const entry of entries) {
-    if (isWorkEntry(entry.name)) continue;
-    if (entry.name.startsWith('.') || !(await isDirectoryEntry(path, entry))) return 'model';
+    if (entry.name.startsWith('.')) {
+      if (REPO_MARKERS.has(entry.name)) return 'model';
+      continue;
+    }
+    if (!(await isDirectoryEntry(path, entry))) return 'model';
   }
   return 'org';
 }
+
+/** Hidden entries only a model repo has at its top (see the module comment). */
+const REPO_MARKERS: ReadonlySet<string> = new Set(['.gitattributes', '.git', '.cache']);
 
 /** A directory, or a symbolic link to one (an operator may link a model in from another disk). */
 export async function isDirectoryEntry(parent: string, entry: Dirent): Promise<boolean> {

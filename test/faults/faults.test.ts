@@ -155,7 +155,7 @@ describe.concurrent('the real daemon under control-plane and worker faults', () 
       const inFlight = ['slow-0', 'slow-1'].filter((id) => !s.ledger.completedAccepted.has(id));
       await stop(first);
       for (const id of inFlight) expect(s.ledger.completedAccepted.get(id)).toBe(1);
-      expect(s.ledger.healths.has('draining')).toBe(true);
+      expect(s.ledger.healths.has('unhealthy')).toBe(true);
       // 2. Grace 0.5 s < the 2 s tasks: aborted, reported Failed "worker shutting down", exit 0.
       const secondStarted = Date.now();
       const second = s.startDaemon({ SPLAI_DRAIN_GRACE_SECONDS: '0.5' });

@@ -52,7 +52,7 @@ describe('extractChart', () => {
   it('draws the real supervisor from its definition, provided or not', () => {
     const chart = extractChart(createSupervisorLogic(inertEffects));
     expect(chart).toEqual(extractChart(supervisorMachine));
-    expect(chart.root.states.map((s) => s.key)).toEqual(['registering', 'operating', 'idle', 'busy', 'draining', 'stopped', 'failed']);
+    expect(chart.root.states.map((s) => s.key)).toEqual(['registering', 'operating', 'idle', 'busy', 'draining', 'farewell', 'stopped', 'failed']);
     const edges = arrows(chart.root);
     expect(edges).toEqual(
       expect.arrayContaining([

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listCachedModels } from '../../actors/modelInventory.js';
-import { classifyCacheEntry, isLeftoverOf, isWorkEntry } from '../../executors/download/cacheLayout.js';
+import { classifyCacheEntry, isLeftoverOf } from '../../executors/download/cacheLayout.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -89,9 +89,15 @@ describe('cache layout', () => {
     await expect(classifyCacheEntry(join(cache, 'none'))).resolves.toBe('missing');
   });
 
-  it('matches work entries exactly', () => {
-    expect(['.gpt2.lock', '.gpt2.tmp-a1B2c3', '.gpt2.old-0123abcd', '.Qwen2.5-0.5B.lock'].every(isWorkEntry)).toBe(true);
-    expect(['.git', '.gitattributes', '.cache', '.gpt2.tmp-short', '.gpt2.old-xyz', 'gpt2.lock'].some(isWorkEntry)).toBe(false);
+  it('keeps an org dir an org whatever hidden junk it holds (an older version\'s temp dirs, .DS_Store)', async () => {
+    const cache = await cacheWith({ 'acme/tiny/config.json': '{}', 'acme/.tiny-2.download-tmp/part': 'x', 'acme/.DS_Store': 'x', 'hf/.gitattributes': '*', 'hf/onnx/model.onnx': 'x' });
+    await expect(classifyCacheEntry(join(cache, 'acme'))).resolves.toBe('org');
+    // A repo with only folders at its top still has the Hub's .gitattributes.
+    await expect(classifyCacheEntry(join(cache, 'hf'))).resolves.toBe('model');
+    await expect(listCachedModels(cache)).resolves.toEqual(['acme/tiny', 'hf']);
+  });
+
+  it('matches leftovers exactly', () => {
     expect(isLeftoverOf('.a.tmp-x1y2z3', 'a')).toBe(true);
     expect(isLeftoverOf('.a.old-0123abcd', 'a')).toBe(true);
     // The lock and temp dir of another model called a.tmp-x1y2z3 are not leftovers of a.

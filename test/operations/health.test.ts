@@ -56,7 +56,8 @@ describe('/healthz, /readyz and /status', () => {
     const draining = await h.get('/readyz');
     expect(draining.status).toBe(503);
     expect(JSON.parse(draining.text)).toEqual({ status: 'not ready', state: 'draining.waitingForTasks' });
-    expect((await status(h)).health).toBe('draining');
+    // What the heartbeats say while draining: the only health the gateway's scheduler leaves out.
+    expect((await status(h)).health).toBe('unhealthy');
     expect(await h.get('/healthz')).toMatchObject({ status: 200 });
 
     release({ ok: true, uri: 'artifact://job-slow/slow/output.json', durationMillis: 5, executorMillis: 5 });

@@ -1,5 +1,6 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import { advertisedCpu, gatewayCapacity } from '../../protocol/capacity.js';
 import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectGpu, detectTools, formatMemory, hostCapabilities, inferBackends } from '../../actors/hostCapabilities.js';
@@ -43,10 +44,22 @@ describe('host capabilities', () => {
     expect(detectGpu('auto', (path) => path === '/proc/driver/nvidia/gpus')).toBe(true);
   });
 
-  it('detects by default: CPU count, memory, no GPU, local', () => {
-    const body = hostCapabilities(resolveConfig({ workerId: 'w1' }), ['m2', 'm1']);
-    expect(body).toMatchObject({ worker_id: 'w1', cpu: cpus().length, memory: formatMemory(totalmem()), gpu: false, locality: 'local', models: ['m1', 'm2'], backends: [] });
+  it('detects by default: memory, no GPU, local, and a cpu for a gateway capacity one above the slots', () => {
+    const body = hostCapabilities(resolveConfig({ workerId: 'w1', maxParallelTasks: 8 }), ['m2', 'm1']);
+    // The gateway lets a worker hold cpu/4 tasks, checked against its last heartbeat:
+    // 4 x (8 + 1) = 36 never shows the worker full (protocol/capacity.ts).
+    expect(body).toMatchObject({ worker_id: 'w1', cpu: Math.max(36, cpus().length), memory: formatMemory(totalmem()), gpu: false, locality: 'local', models: ['m1', 'm2'], backends: [] });
+    expect(gatewayCapacity(body.cpu, body.gpu)).toBe(9);
     expect(body.tools).toEqual(detectTools());
+  });
+
+  it('caps the derived cpu where the gateway caps capacity (16), and never registers fewer cpus than the host has', () => {
+    expect(advertisedCpu({ configured: 0, slots: 2, hostCpus: 2 })).toBe(12);
+    expect(advertisedCpu({ configured: 0, slots: 2, hostCpus: 96 })).toBe(96);
+    expect(advertisedCpu({ configured: 0, slots: 40, hostCpus: 2 })).toBe(64);
+    expect(advertisedCpu({ configured: 6, slots: 8, hostCpus: 2 })).toBe(6);
+    // The gateway's own formula: cpu/4, at least 1 (2 with a GPU), at most 16.
+    expect([gatewayCapacity(0, false), gatewayCapacity(3, false), gatewayCapacity(3, true), gatewayCapacity(12, false), gatewayCapacity(200, false)]).toEqual([1, 1, 2, 3, 16]);
   });
 
   it('lets configuration override every detected value', () => {

@@ -27,9 +27,10 @@ describe('generated docs and packaging files', () => {
 
   it('draw every supervisor state and transition target in the architecture page', () => {
     const page = read('docs/architecture.md');
-    for (const state of ['registering', 'operating', 'idle', 'busy', 'draining', 'stopped', 'failed', 'waitingForTasks', 'aborting', 'flushing']) expect(page).toContain(`state "${state}"`);
+    for (const state of ['registering', 'operating', 'idle', 'busy', 'draining', 'farewell', 'stopped', 'failed', 'waitingForTasks', 'aborting', 'flushing']) expect(page).toContain(`state "${state}"`);
     expect(page).toContain('idle --> busy: always [hasTasks]');
-    expect(page).toContain('draining --> stopped: after forceDeadline');
+    expect(page).toContain('draining --> farewell: after forceDeadline');
+    expect(page).toContain('farewell --> stopped: farewell done');
     expect(page).toContain('supervisor --> heartbeat');
   });
 

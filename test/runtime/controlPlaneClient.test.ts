@@ -47,16 +47,22 @@ describe('ControlPlaneClient', () => {
     expect(seen).toEqual(['secret-token', 'secret-token', 'secret-token', 'secret-token', null]);
   });
 
-  it('reads {"assignments": null} as an empty list and asks for max_tasks', async () => {
+  it('keeps {"assignments": null} (queue empty) apart from [] (work queued, none for this worker), and asks for max_tasks', async () => {
     let asked = '';
+    let body: unknown = { assignments: null };
     server.use(
       http.get(`${base}/v1/workers/:id/assignments`, ({ request }) => {
         asked = new URL(request.url).searchParams.get('max_tasks') ?? '';
-        return HttpResponse.json({ assignments: null });
+        return HttpResponse.json(body as Record<string, unknown>);
       }),
     );
-    await expect(client().poll('worker a', 3)).resolves.toEqual([]);
+    await expect(client().poll('worker a', 3)).resolves.toBeNull();
     expect(asked).toBe('3');
+    body = { assignments: [] };
+    await expect(client().poll('worker a', 1)).resolves.toEqual([]);
+    // A reply without the field is the empty queue too (Go's nil slice, or an older gateway).
+    body = {};
+    await expect(client().poll('worker a', 1)).resolves.toBeNull();
   });
 
   it('classifies every failure so the machines can act on it', async () => {
@@ -68,7 +74,14 @@ describe('ControlPlaneClient', () => {
       ['404 on poll', reply(404, 'worker not registered'), () => client().poll('w', 1), 'not-registered'],
       ['404 on report', reply(404, 'job not found'), () => client().report(report), 'job-gone'],
       ['400 stale lease', reply(400, 'stale lease for task t'), () => client().report(report), 'stale-lease'],
-      ['400 task not found', reply(400, 'task t not found'), () => client().report(report), 'rejected'],
+      ['400 task not found', reply(400, 'task t not found'), () => client().report(report), 'job-gone'],
+      // The gateway answers failures of its own store 400 on report and 404 on heartbeat/poll: not final.
+      ['400 store failure on report', reply(400, 'redis: connection refused'), () => client().report(report), 'transient'],
+      ['400 invalid body on report', reply(400, 'invalid request body'), () => client().report(report), 'transient'],
+      ['404 store failure on heartbeat', reply(404, 'redis: i/o timeout'), () => client().heartbeat('w', heartbeat), 'transient'],
+      ['404 store failure on poll', reply(404, 'pq: connection reset'), () => client().poll('w', 1), 'transient'],
+      ['404 from a proxy on report', () => new HttpResponse('404 page not found', { status: 404 }), () => client().report(report), 'transient'],
+      ['400 on register', reply(400, 'worker_id is required'), () => client().register({ worker_id: 'w', cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' }), 'rejected'],
       ['503', reply(503, 'unavailable'), () => client().poll('w', 1), 'transient'],
       ['500 with HTML', () => new HttpResponse('<html>oops</html>', { status: 500 }), () => client().heartbeat('w', heartbeat), 'transient'],
       ['connection error', () => HttpResponse.error(), () => client().poll('w', 1), 'transient'],

@@ -77,12 +77,58 @@ describe('Reporter', () => {
     expect(events).toEqual(['save Completed', 'send Completed', 'remove']);
   });
 
-  it('keeps retrying while the token is rejected (an operator can fix it) and reports flush leftovers', async () => {
+  it('stops delivering at the first refused token: final reports stay in the store, flush returns at once', async () => {
     let calls = 0;
-    const reporter = new Reporter({ backoff: fast, api: { report: async () => { calls++; throw new ControlPlaneError('auth', 'report', 'HTTP 401'); } } });
-    await expect(reporter.submit(report('a', 'Completed'))).resolves.toBe('queued');
-    expect(await reporter.flush(50)).toBe(1);
-    expect(calls).toBeGreaterThan(1);
+    const refusals: string[] = [];
+    const removed: string[] = [];
+    const reporter = new Reporter({
+      backoff: fast,
+      api: { report: async () => { calls++; throw new ControlPlaneError('auth', 'report', 'HTTP 401: invalid token', 401); } },
+      store: { save: async () => undefined, remove: async (id) => void removed.push(id) },
+      onRefused: (detail) => refusals.push(detail),
+    });
+    await expect(reporter.submitDurably(report('a', 'Completed'))).resolves.toBe('queued');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(refusals).toEqual(['report: HTTP 401: invalid token']);
+    // One try, no retries: a refused token does not get better by asking again.
+    expect(calls).toBe(1);
+    expect(reporter.refused).toBe('report: HTTP 401: invalid token');
+    const started = Date.now();
+    expect(await reporter.flush(5000)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(100);
+    // Still in the store, for the next run.
+    expect(removed).toEqual([]);
+    reporter.close();
+  });
+
+  it('drops a Running report the token was refused for, and answers later Running reports "refused" without sending them', async () => {
+    let calls = 0;
+    const settled: string[] = [];
+    const reporter = new Reporter({
+      backoff: fast,
+      api: { report: async () => { calls++; throw new ControlPlaneError('auth', 'report', 'HTTP 403: tenant action denied', 403); } },
+      onSettled: (r, outcome) => settled.push(`${r.task_id}:${r.status}:${outcome}`),
+    });
+    await expect(reporter.submit(report('a', 'Running'))).resolves.toBe('refused');
+    await expect(reporter.submit(report('b', 'Running'))).resolves.toBe('refused');
+    expect(calls).toBe(1);
+    expect(settled).toEqual(['a:Running:refused', 'b:Running:refused']);
+    expect(reporter.pending).toBe(0);
+  });
+
+  it('a refusal ends a flush that was waiting for deliveries', async () => {
+    let fail = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const reporter = new Reporter({
+      backoff: fast,
+      api: { report: async () => { await gate; if (fail) throw new ControlPlaneError('auth', 'report', 'HTTP 401: invalid token', 401); } },
+    });
+    await reporter.submitDurably(report('a', 'Completed'));
+    const flushed = reporter.flush(5000);
+    fail = true;
+    release();
+    expect(await flushed).toBe(1);
     reporter.close();
   });
 
