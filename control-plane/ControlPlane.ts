@@ -45,6 +45,7 @@ import { setJobStatus } from './jobStatus.js';
 import { buildJob } from './jobs.js';
 import { extendable, leaseExpiryMs, type Backoff } from './leases.js';
 import { pollAssignments, type PollSettings } from './poll.js';
+import { seededRandom } from './random.js';
 import { DEFAULT_PRIORITY } from './priority.js';
 import { reportTaskResult } from './reports.js';
 import { isStoreFailure, Store, type StaleRefs } from './store.js';
@@ -93,7 +94,7 @@ export interface ControlPlaneOptions {
   readonly staleRefs?: StaleRefs;
   /** Tokens; none (default) disables authentication, as on a gateway without SPLAI_API_TOKENS. */
   readonly tokens?: readonly TokenSpec[];
-  /** Seed of the fault injector's random sequence (default 1). */
+  /** Seed of the random sequences: the fault injector's, and the one that breaks ties between equal workers (default 1). */
   readonly seed?: number;
 }
 
@@ -168,7 +169,8 @@ export class ControlPlane {
     this.faults = new FaultInjector(options.seed ?? 1);
     this.#store = new Store(options.staleRefs ?? 'keep', (event) => this.#emit(event));
     const backoff: Backoff = { baseMs: this.retryBackoffBaseMs, maxMs: this.retryBackoffMaxMs };
-    this.#poll = { leaseMs: this.leaseMs, backoff, preempt: options.preempt ?? true };
+    // Its own sequence, so injecting faults does not change who wins a tie, and vice versa.
+    this.#poll = { leaseMs: this.leaseMs, backoff, preempt: options.preempt ?? true, random: seededRandom((options.seed ?? 1) ^ 0x5eed) };
     this.#injection = {
       defaultModel: this.defaultModel,
       defaultBackend: this.defaultBackend,
@@ -188,7 +190,7 @@ export class ControlPlane {
     const workerId = body.worker_id ?? '';
     if (workerId === '') throw new GatewayError(400, 'worker_id is required');
     this.#storeWrite(500);
-    this.#store.workers.set(workerId, workerFromRegister(workerId, body, this.clock.now()));
+    this.#store.putWorker(workerFromRegister(workerId, body, this.clock.now()));
     this.#emit({ type: 'worker.registered', workerId });
     return { accepted: true, heartbeat_interval_seconds: this.heartbeatIntervalSeconds };
   }
@@ -238,7 +240,7 @@ export class ControlPlane {
 
   /** Forgets every worker, as an in-memory gateway does when it restarts: their next heartbeat or poll gets 404. */
   forgetWorkers(): void {
-    this.#store.workers.clear();
+    this.#store.clearWorkers();
   }
 
   /** Simulates a gateway restart: workers are forgotten; jobs (and the queue) are kept unless `keepJobs: false`. */

@@ -26,6 +26,7 @@ import { requeueExpiredLeases } from './expiry.js';
 import { claimTieHash } from './fnv.js';
 import { formatLeaseId, leaseExpiryMs, type Backoff } from './leases.js';
 import { preemptFor } from './preemption.js';
+import type { Random } from './random.js';
 import { bestWorker } from './score.js';
 import type { Store } from './store.js';
 import type { TaskRecord, WorkerRecord } from './types.js';
@@ -36,6 +37,8 @@ export interface PollSettings {
   readonly backoff: Backoff;
   /** Whether a poller at capacity may pre-empt (the gateway: always). */
   readonly preempt: boolean;
+  /** The random sequence standing in for Go's map order when workers tie (score.ts). */
+  readonly random: Random;
 }
 
 /** How many references a poll claims for `max` tasks. */
@@ -84,7 +87,7 @@ function tryAssign(store: Store, worker: WorkerRecord, task: TaskRecord, nowMs: 
   if (task.pendingDeps > 0) return undefined;
   // With one registered worker (the poller) it is the best or nobody is: either way it may take the task.
   if (store.workers.size > 1) {
-    const best = bestWorker(store.workers, task);
+    const best = bestWorker(store.workerList(), task, settings.random);
     if (best !== undefined && best !== worker.workerId) return undefined;
   }
   if (settings.preempt && atCapacity(worker) && !preemptFor(store, worker, task, nowMs)) return undefined;

@@ -22,14 +22,24 @@
  * `bash` tool, +0.8 for embedding; +1.5 when the worker lists the task's model;
  * +1 when `_data_locality` equals the worker's locality; -0.15 per queued or
  * running task of its last heartbeat; -(cpu + memory utilization) / 100.
- * Scores closer than 0.0001 tie, and the tie goes to the higher FNV hash of
- * `<job>|<task>|<worker>`.
  *
- * Left out on purpose: the gateway also adds a fairness penalty (running tasks of
- * the job's tenant) and a wait-age bonus (age of the task). Both are the same for
- * every worker scored for one task, so they never change which worker is best.
+ * Ties. The gateway walks the workers in Go's map order, which is random on each
+ * walk, keeping a later worker when its score is higher, or lower by less than
+ * 0.0001 with a higher FNV hash of `<job>|<task>|<worker>`. Its score also has a
+ * wait-age bonus, the task's age read from the clock at each evaluation: it grows
+ * by a few nanoseconds' worth from one worker to the next, so of two workers with
+ * equal scores the one walked later is strictly higher, and the hash never gets
+ * to decide an exact tie. Exact ties (identical workers, the usual case) thus go
+ * to whichever tied worker the random walk visits last. Measured on the gateway
+ * binary: with two identical workers, the one registered first gets a tied task
+ * in about 1 poll out of 8 (Go visits a small map starting at a random one of 8
+ * slots), the one registered second in about 7 out of 8. Here the walk is the same
+ * rotation, drawn from the control plane's seeded random sequence, and the wait-age
+ * bonus is a tiny step per evaluated worker. The fairness penalty (running tasks
+ * of the job's tenant) is left out: it is the same for every worker.
  */
 import { workerTieHash } from './fnv.js';
+import type { Random } from './random.js';
 import type { TaskRecord, WorkerRecord } from './types.js';
 import { nameKey, normalizeBackend } from './workers.js';
 
@@ -86,18 +96,40 @@ export function score(worker: WorkerRecord, task: TaskRecord): number {
   return capability + warm + local - queuePenalty - latency;
 }
 
+/** Score added per evaluated worker: the wait-age bonus growing while the gateway walks the workers. */
+const WAIT_AGE_STEP = 1e-9;
+
+/**
+ * Where Go's walk over a map of `n` workers starts. A map of up to 8 entries is
+ * one bucket whose slots hold the entries in insertion order; the walk starts at
+ * a random slot of 8 (an empty one means: from the first entry) and wraps. Bigger
+ * maps spread entries by a seeded hash; there a random rotation approximates it.
+ */
+export function walkStart(n: number, random: Random): number {
+  if (n <= 8) {
+    const slot = Math.floor(random() * 8);
+    return slot < n ? slot : 0;
+  }
+  return Math.floor(random() * n);
+}
+
 /**
  * The id of the best eligible worker for the task, or undefined when none is
- * eligible (then any poller may take it). O(workers), as on the gateway.
+ * eligible (then any poller may take it). `workers` is in registration order.
+ * O(workers), as on the gateway.
  */
-export function bestWorker(workers: ReadonlyMap<string, WorkerRecord>, task: TaskRecord): string | undefined {
-  const inventory = task.type === 'llm_inference' ? inventoryOf(workers.values()) : noInventory;
+export function bestWorker(workers: readonly WorkerRecord[], task: TaskRecord, random: Random): string | undefined {
+  const inventory = task.type === 'llm_inference' ? inventoryOf(workers) : noInventory;
+  const n = workers.length;
+  const start = walkStart(n, random);
   let bestId: string | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
   let bestTie = 0;
-  for (const worker of workers.values()) {
+  let evaluated = 0;
+  for (let i = 0; i < n; i++) {
+    const worker = workers[(start + i) % n]!;
     if (!eligible(worker, task, inventory)) continue;
-    const s = score(worker, task);
+    const s = score(worker, task) + WAIT_AGE_STEP * evaluated++;
     if (s > bestScore) {
       bestId = worker.workerId;
       bestScore = s;

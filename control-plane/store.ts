@@ -36,7 +36,8 @@ export type StaleRefs = 'keep' | 'drop';
 const held = (status: TaskState): boolean => status === 'Assigned' || status === 'Running';
 
 export class Store {
-  readonly workers = new Map<string, WorkerRecord>();
+  readonly #workers = new Map<string, WorkerRecord>();
+  #workerList: WorkerRecord[] | undefined;
   readonly jobs = new Map<string, JobRecord>();
   readonly #queue = new RefQueue<TaskRecord>(1024);
   readonly #held = new Map<string, Set<TaskRecord>>();
@@ -50,6 +51,30 @@ export class Store {
     readonly staleRefs: StaleRefs,
     readonly emit: (event: ControlPlaneEvent) => void,
   ) {}
+
+  // ------------------------------------------------------------ workers
+
+  /** Registered workers by id. Change them through {@link Store.putWorker} and {@link Store.clearWorkers}. */
+  get workers(): ReadonlyMap<string, WorkerRecord> {
+    return this.#workers;
+  }
+
+  /** The workers in registration order (a re-registered worker keeps its place, like a Go map slot). */
+  workerList(): readonly WorkerRecord[] {
+    this.#workerList ??= [...this.#workers.values()];
+    return this.#workerList;
+  }
+
+  /** Adds or replaces a worker's record. */
+  putWorker(worker: WorkerRecord): void {
+    this.#workers.set(worker.workerId, worker);
+    this.#workerList = undefined;
+  }
+
+  clearWorkers(): void {
+    this.#workers.clear();
+    this.#workerList = undefined;
+  }
 
   // ------------------------------------------------------------ store failures
 

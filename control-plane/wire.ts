@@ -114,18 +114,75 @@ export type JobSubmission = v.InferInput<typeof JobSubmissionSchema>;
 export type JobSubmissionInput = v.InferOutput<typeof JobSubmissionSchema>;
 
 /**
- * Parses a JSON request body against a schema; any failure is the gateway's
- * 400 `invalid request body`.
+ * Go's json.Decoder reads one value and leaves the rest of the body unread: a
+ * body with trailing text after the first value decodes fine. This finds the end
+ * of the first value (only called when the whole body is not JSON).
+ */
+function firstValue(text: string): string | undefined {
+  let i = 0;
+  while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+  const start = i;
+  let depth = 0;
+  let inString = false;
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') {
+        inString = false;
+        if (depth === 0) return text.slice(start, i + 1);
+      }
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth <= 0) return text.slice(start, i + 1);
+    } else if (depth === 0 && ' \t\r\n,:'.includes(c)) return text.slice(start, i);
+  }
+  return depth === 0 && !inString && i > start ? text.slice(start) : undefined;
+}
+
+/**
+ * Go matches JSON keys to struct fields case-insensitively when there is no exact
+ * match (`"Worker_ID"` sets worker_id). Renames such keys to the field's name.
+ */
+function foldKeys(value: Record<string, unknown>, fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  let folded: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    if (key in fields) continue;
+    const field = Object.keys(fields).find((f) => f.toLowerCase() === key.toLowerCase());
+    if (field === undefined) continue;
+    folded ??= { ...value };
+    delete folded[key];
+    folded[field] = value[key];
+  }
+  return folded ?? value;
+}
+
+/**
+ * Parses a JSON request body against a schema, the way Go's json.Decoder fills a
+ * struct; any failure is the gateway's 400 `invalid request body`.
  */
 export function decodeBody<S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new GatewayError(400, 'invalid request body');
+    const first = firstValue(text);
+    try {
+      if (first === undefined) throw new Error('no value');
+      json = JSON.parse(first);
+    } catch {
+      throw new GatewayError(400, 'invalid request body');
+    }
   }
   // Go decodes a JSON null into a struct as "nothing set".
   if (json === null) json = {};
+  if ('entries' in schema) {
+    // A struct takes only an object (valibot's object schema would let an array through).
+    if (typeof json !== 'object' || Array.isArray(json)) throw new GatewayError(400, 'invalid request body');
+    json = foldKeys(json as Record<string, unknown>, (schema as unknown as { entries: Record<string, unknown> }).entries);
+  }
   const result = v.safeParse(schema, json);
   if (!result.success) throw new GatewayError(400, 'invalid request body');
   return result.output;
