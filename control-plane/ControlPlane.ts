@@ -80,7 +80,10 @@ export interface ControlPlaneOptions {
   readonly overwriteTaskModel?: boolean;
   /**
    * A worker at capacity pre-empts a lower-priority task of its own for a
-   * higher-priority one (true, default; the gateway cannot turn it off).
+   * higher-priority one (true, default; the gateway cannot turn it off). False:
+   * a worker at capacity simply gets nothing. (The gateway's code, if its
+   * SPLAI_SCHEDULER_PREEMPT=false were honoured, would skip the capacity check
+   * altogether; that is not what this option does.)
    */
   readonly preempt?: boolean;
   /**

@@ -90,7 +90,7 @@ function tryAssign(store: Store, worker: WorkerRecord, task: TaskRecord, nowMs: 
     const best = bestWorker(store.workerList(), task, settings.random);
     if (best !== undefined && best !== worker.workerId) return undefined;
   }
-  if (settings.preempt && atCapacity(worker) && !preemptFor(store, worker, task, nowMs)) return undefined;
+  if (atCapacity(worker) && !(settings.preempt && preemptFor(store, worker, task, nowMs))) return undefined;
   return assign(store, worker, task, nowMs, settings.leaseMs);
 }
 

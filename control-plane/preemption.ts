@@ -11,8 +11,9 @@
  * the task was leased again elsewhere) or re-open it. Only one task is pushed out
  * per assignment; the job status is not recounted.
  *
- * The gateway cannot switch this off (its SPLAI_SCHEDULER_PREEMPT=false is
- * ignored); the `preempt` option exists for tests where it would get in the way.
+ * The gateway cannot switch this off (NewEngine turns a false Preempt back into
+ * true); the `preempt` option exists for tests where it would get in the way, and
+ * keeps the capacity check.
  */
 import type { Store } from './store.js';
 import type { TaskRecord, WorkerRecord } from './types.js';
