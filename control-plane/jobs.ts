@@ -79,6 +79,8 @@ export function buildJob(header: JobHeader, planned: readonly PlannedTask[]): Jo
       queuedRefs: 0,
       updatedAtMs: header.nowMs,
       updateSeq: 0,
+      claimTiePoller: undefined,
+      claimTie: 0,
     });
   }
   for (const task of tasks.values()) {

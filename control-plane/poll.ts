@@ -49,9 +49,18 @@ interface Claim {
   readonly tie: number;
 }
 
+/** The claim tie hash of a task for a poller, remembered for the last poller (workers poll again and again). */
+function tieOf(task: TaskRecord, pollerId: string): number {
+  if (task.claimTiePoller !== pollerId) {
+    task.claimTie = claimTieHash(task.jobId, task.taskId, pollerId);
+    task.claimTiePoller = pollerId;
+  }
+  return task.claimTie;
+}
+
 /** The gateway's claim order: rank desc, creation asc, tie hash desc; stable for equal keys. */
 function orderClaims(tasks: readonly TaskRecord[], pollerId: string): TaskRecord[] {
-  const claims: Claim[] = tasks.map((task) => ({ task, tie: claimTieHash(task.jobId, task.taskId, pollerId) }));
+  const claims: Claim[] = tasks.map((task) => ({ task, tie: tieOf(task, pollerId) }));
   claims.sort((a, b) =>
     b.task.rank - a.task.rank ||
     a.task.createdAtMs - b.task.createdAtMs ||

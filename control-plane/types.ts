@@ -102,6 +102,9 @@ export interface TaskRecord {
   updatedAtMs: number;
   /** Order of the last update, to break ties of updatedAtMs (pre-emption picks the oldest). */
   updateSeq: number;
+  /** Cache of the claim tie hash (poll.ts) for the poller that computed it last. */
+  claimTiePoller: string | undefined;
+  claimTie: number;
 }
 
 export interface JobRecord {
