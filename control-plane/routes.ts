@@ -19,7 +19,8 @@
  *   sub-resource and its method; cancel and archive also need `cancel`.
  * - `POST /v1/jobs`: method, body, then the token (`submit`) for the job's tenant.
  * - Anything else: Go's own 404, `404 page not found` in plain text.
- * Replies are written as Go's json.Encoder writes them: compact, then a newline.
+ * Replies are written as Go's json.Encoder writes them: compact, `<`, `>`, `&`
+ * escaped, then a newline.
  *
  * Injected faults (faults.ts) are decided first, per endpoint. Kept cheap: no
  * URL object, one JSON.parse, one JSON.stringify; benchmarks drive thousands of
@@ -51,8 +52,16 @@ export type WireReply =
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-/** writeJSON: json.Encoder output, which ends with a newline. */
-const json = (status: number, value: unknown): WireReply => ({ kind: 'reply', status, body: `${JSON.stringify(value)}\n`, contentType: JSON_TYPE });
+/** Characters Go's json.Encoder escapes inside strings (HTML escaping is on by default, and the two line separators always). */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const HAS_GO_ESCAPED = /[<>&\u2028\u2029]/;
+const goEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** writeJSON: json.Encoder output, HTML-escaped, ending with a newline. */
+function json(status: number, value: unknown): WireReply {
+  const text = JSON.stringify(value);
+  return { kind: 'reply', status, body: `${HAS_GO_ESCAPED.test(text) ? text.replace(GO_ESCAPED, goEscape) : text}\n`, contentType: JSON_TYPE };
+}
 const error = (status: number, message: string): WireReply => json(status, { error: message });
 const text = (status: number, body: string): WireReply => ({ kind: 'reply', status, body, contentType: TEXT_TYPE });
 

@@ -52,11 +52,16 @@ export function describeWireConformance(faceName: string, startFace: StartFace):
       await expectReply(post(`${url}/healthz`, {}), 200, { status: 'ok' });
     });
 
-    it('bodies are written like Go json.Encoder: compact, with a trailing newline', async () => {
-      const { url } = await start();
+    it('bodies are written like Go json.Encoder: compact, <, > and & escaped, with a trailing newline', async () => {
+      const { url, cp } = await start();
       const res = await post(`${url}/v1/workers/register`, { worker_id: 'w1' });
       expect(await res.text()).toBe('{"accepted":true,"heartbeat_interval_seconds":5}\n');
       expect(await (await fetch(`${url}/v1/workers/w1/assignments`)).text()).toBe('{"assignments":null}\n');
+      cp.submitJob({ job_id: 'j', tasks: [{ task_id: 't', type: 'x' }] });
+      for (let i = 0; i < 2; i++) {
+        const reply = await post(`${url}/v1/tasks/report`, { job_id: 'j', task_id: '<a&b>' });
+        expect(await reply.text()).toBe('{"error":"task \\u003ca\\u0026b\\u003e not found"}\n');
+      }
     });
 
     it('register: 200, 400 worker_id is required, 400 invalid request body, 405; decoded like Go', async () => {
