@@ -59,7 +59,7 @@ describe('rule: a Completed report enqueues every Queued task whose dependencies
     const { cp } = setup();
     cp.submitJob({ job_id: 'j', tasks: flat(40) });
     cp.register({ worker_id: 'w' });
-    for (let done = 0; done < 40; ) {
+    for (let done = 0, polls = 0; done < 40 && polls < 1000; polls++) {
       for (const a of cp.assignments('w', 1).assignments ?? []) {
         cp.report(reportFor(a, 'w', 'Completed'));
         done++;
@@ -88,17 +88,18 @@ describe('rule: references of tasks that ended are never dropped: a claim puts t
     const { cp } = setup();
     cp.submitJob({ job_id: 'old', tasks: flat(40) });
     cp.register({ worker_id: 'w' });
-    for (let done = 0; done < 40; ) {
+    for (let done = 0, polls = 0; done < 40 && polls < 1000; polls++) {
       for (const a of cp.assignments('w', 1).assignments ?? []) {
         cp.report(reportFor(a, 'w', 'Completed'));
         done++;
       }
     }
+    expect(cp.getJob('old').status).toBe('Completed');
     const stale = cp.queueLength;
     cp.submitJob({ job_id: 'new', tasks: [{ task_id: 'n', type: 'x' }] });
     let polls = 0;
     let got: string[] | null = [];
-    while (got?.length === 0) {
+    while (got?.length === 0 && polls < 1000) {
       polls++;
       got = ids(cp.assignments('w', 1));
     }
@@ -113,7 +114,7 @@ describe("option staleRefs: 'drop' (not the gateway): no duplicates, no stale re
     const { cp } = setup({ staleRefs: 'drop' });
     cp.submitJob({ job_id: 'old', tasks: flat(40) });
     cp.register({ worker_id: 'w' });
-    for (let done = 0; done < 40; ) {
+    for (let done = 0, polls = 0; done < 40 && polls < 1000; polls++) {
       const reply = cp.assignments('w', 1);
       expect(reply.assignments).toHaveLength(1);
       for (const a of reply.assignments!) {
