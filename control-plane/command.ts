@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { TokenSpec } from './auth.js';
-import { startControlPlaneServer } from './httpServer.js';
+import { startControlPlaneServer, type ControlPlaneServerOptions } from './httpServer.js';
 
 export const controlPlaneHelp = `Usage: splai-worker control-plane [options]
 
@@ -12,12 +12,20 @@ Serve an in-memory SPLAI development control plane (gateway + scheduler) over HT
 Workers register, heartbeat, poll and report as against the real gateway; submit a
 job as an explicit task DAG with POST /v1/jobs and watch it with GET /v1/jobs/{id}.
 
+It follows the real gateway's rules (best worker only, capacity from cpu, leases
+that expire only when a worker polls, max_retries 0 unless a task sets it, ...):
+see docs/testing.md.
+
 Options:
   --port N               port to listen on (default 8080; 0 picks a free one)
   --host H               interface to listen on (default 127.0.0.1)
-  --token T              require this API token (all scopes); repeatable
+  --token T              an API token with the operator scope; repeatable. As on
+                         the gateway, only reports and the job endpoints check it
   --lease-seconds S      task lease duration (default 15)
   --heartbeat-seconds S  heartbeat interval told to workers (default 5)
+  --max-retries N        max_retries of tasks that give none (default 0)
+  --model M              the model every task gets (default llama3-8b-q4)
+  --stale-refs keep|drop keep (default, the gateway) or drop stale queue references
   -h, --help             show this help
 
 Example:
@@ -51,7 +59,7 @@ function positiveNumber(flag: string, text: string | undefined, fallback: number
 export async function runControlPlaneCommand(argv: readonly string[], io: CommandIo = {}): Promise<number> {
   const out = io.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = io.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let options: { port: number; host: string; tokens: TokenSpec[]; leaseMs: number; heartbeatIntervalSeconds: number };
+  let options: ControlPlaneServerOptions & { port: number; host: string; tokens: TokenSpec[] };
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -61,6 +69,9 @@ export async function runControlPlaneCommand(argv: readonly string[], io: Comman
         token: { type: 'string', multiple: true },
         'lease-seconds': { type: 'string' },
         'heartbeat-seconds': { type: 'string' },
+        'max-retries': { type: 'string' },
+        model: { type: 'string' },
+        'stale-refs': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -72,12 +83,20 @@ export async function runControlPlaneCommand(argv: readonly string[], io: Comman
     }
     const port = positiveNumber('port', values.port, 8080, true);
     if (!Number.isInteger(port) || port > 65_535) throw new Error(`--port must be an integer 0-65535, got "${values.port}"`);
+    const maxRetries = positiveNumber('max-retries', values['max-retries'], 0, true);
+    if (!Number.isInteger(maxRetries)) throw new Error(`--max-retries must be a whole number, got "${values['max-retries']}"`);
+    const staleRefs = values['stale-refs'] ?? 'keep';
+    if (staleRefs !== 'keep' && staleRefs !== 'drop') throw new Error(`--stale-refs must be keep or drop, got "${staleRefs}"`);
+    if (values.model !== undefined && values.model.trim() === '') throw new Error('--model must not be empty');
     options = {
       port,
       host: values.host ?? '127.0.0.1',
       tokens: values.token ?? [],
       leaseMs: positiveNumber('lease-seconds', values['lease-seconds'], 15) * 1000,
       heartbeatIntervalSeconds: positiveNumber('heartbeat-seconds', values['heartbeat-seconds'], 5),
+      defaultMaxRetries: maxRetries,
+      staleRefs,
+      ...(values.model === undefined ? {} : { defaultModel: values.model }),
     };
   } catch (error) {
     err(`splai-worker control-plane: ${error instanceof Error ? error.message : String(error)}`);

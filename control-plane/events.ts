@@ -8,12 +8,22 @@ import type { ReportBody } from './wire.js';
 
 /**
  * How a report was handled:
- * - `accepted`: applied (and kept in the task's history);
+ * - `accepted`: applied (and kept in the task's history), even when the task had
+ *   already ended: the gateway applies late reports again;
  * - `duplicate`: same idempotency key as the last accepted one: 200, no change;
- * - `ignored`: the job is Canceled or Archived, or the task already ended: 200, no change;
+ * - `ignored`: the job is Canceled or Archived: 200, no change;
  * - `stale`: refused with 400 `stale lease for task <id>`.
  */
 export type ReportOutcome = 'accepted' | 'duplicate' | 'ignored' | 'stale';
+
+/**
+ * Why a task went back to Queued:
+ * - `lease_expired`: its lease ran out (seen at the start of a poll); assignable at once;
+ * - `timed_out`: its lease ran out past `timeout_sec`; assignable after the retry backoff;
+ * - `failed`: a report other than Running/Completed, with retries left; after the backoff;
+ * - `preempted`: a higher-priority task took its place on a worker at capacity; at once.
+ */
+export type RequeueReason = 'lease_expired' | 'timed_out' | 'failed' | 'preempted';
 
 export type ControlPlaneEvent =
   | { readonly type: 'worker.registered'; readonly workerId: string }
@@ -24,8 +34,8 @@ export type ControlPlaneEvent =
       readonly jobId: string;
       readonly taskId: string;
       readonly attempt: number;
-      readonly reason: 'lease_expired' | 'failed';
-      /** Not assignable before this control-plane time (retry backoff); 0 for expiry. */
+      readonly reason: RequeueReason;
+      /** Not assignable before this control-plane time (retry backoff); 0 when at once. */
       readonly notBeforeMs: number;
     }
   | { readonly type: 'report'; readonly outcome: ReportOutcome; readonly report: ReportBody }

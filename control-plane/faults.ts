@@ -8,10 +8,19 @@
  * (MSW face). With `phase: 'after'` the request is processed first and only the
  * reply is lost: the case that makes idempotent reports necessary.
  *
+ * A store failure is different: the request reaches the core, which fails the
+ * way the gateway does when its store or queue returns an error, and the reply is
+ * the one the gateway's handler gives then: 400 `<message>` on report (the same
+ * status as a stale lease, though it is not permanent), 404 `<message>` on
+ * heartbeat and poll (the same status as `worker not registered`), 500 on
+ * register and job submission. Workers test their error classification with it.
+ *
  * @example
  * ```ts
  * controlPlane.faults.set('report', { errorRate: 1, phase: 'after', times: 1 });
  * // the next report is applied, but the worker sees a 503 and must retry it
+ * controlPlane.faults.set('report', { storeFailure: 'pq: connection refused', times: 1 });
+ * // the next report is not applied: 400 {"error":"pq: connection refused"}
  * ```
  */
 import { seededRandom, type Random } from './random.js';
@@ -37,6 +46,13 @@ export interface FaultSpec {
   readonly stallRate?: number;
   /** `before` (default): the request never reaches the core. `after`: it is processed, then the reply is replaced. */
   readonly phase?: 'before' | 'after';
+  /**
+   * Make the request fail inside the core as with a failing store, with this
+   * message (see above). Checked after resets and errors; never combined with `phase`.
+   */
+  readonly storeFailure?: string;
+  /** Probability of the store failure (default 1 when `storeFailure` is set). */
+  readonly storeFailureRate?: number;
   /** Apply to the next N requests of the endpoint only, then remove the spec. */
   readonly times?: number;
 }
@@ -44,9 +60,11 @@ export interface FaultSpec {
 /** What to do with one request. */
 export interface FaultDecision {
   readonly stallMs: number;
-  readonly outcome: 'none' | 'error' | 'garbage' | 'reset';
+  readonly outcome: 'none' | 'error' | 'garbage' | 'reset' | 'storeFailure';
   readonly status: number;
   readonly phase: 'before' | 'after';
+  /** The store's error message, for `storeFailure`. */
+  readonly message: string;
 }
 
 /** The garbage body: looks like a proxy's error page, which is what a worker meets in practice. */
@@ -58,13 +76,13 @@ interface ActiveSpec {
 }
 
 /** Injected fault counts, for assertions. */
-export type FaultCounts = Record<'stall' | 'error' | 'garbage' | 'reset', number>;
+export type FaultCounts = Record<'stall' | 'error' | 'garbage' | 'reset' | 'storeFailure', number>;
 
 export class FaultInjector {
   #random: Random;
   readonly #specs = new Map<Endpoint, ActiveSpec>();
   /** How many faults of each kind were injected so far. */
-  readonly injected: FaultCounts = { stall: 0, error: 0, garbage: 0, reset: 0 };
+  readonly injected: FaultCounts = { stall: 0, error: 0, garbage: 0, reset: 0, storeFailure: 0 };
 
   constructor(seed = 1) {
     this.#random = seededRandom(seed);
@@ -105,8 +123,9 @@ export class FaultInjector {
     if (this.#roll(spec.resetRate)) outcome = 'reset';
     else if (this.#roll(spec.errorRate)) outcome = 'error';
     else if (this.#roll(spec.garbageRate)) outcome = 'garbage';
+    else if (spec.storeFailure !== undefined && this.#roll(spec.storeFailureRate ?? 1)) outcome = 'storeFailure';
     if (outcome !== 'none') this.injected[outcome]++;
-    return { stallMs, outcome, status: spec.errorStatus ?? 503, phase: spec.phase ?? 'before' };
+    return { stallMs, outcome, status: spec.errorStatus ?? 503, phase: spec.phase ?? 'before', message: spec.storeFailure ?? '' };
   }
 
   #roll(rate: number | undefined): boolean {

@@ -19,7 +19,11 @@ export interface ControlPlaneServerOptions extends ControlPlaneOptions {
   readonly host?: string;
   /** Serve this control plane instead of creating one from the options. */
   readonly controlPlane?: ControlPlane;
-  /** Timer sweep of lease expiries in real ms (default 250; 0 disables it). */
+  /**
+   * Also look for expired leases on a real-time timer, every this many ms. Default
+   * 0 (off), as on the gateway, which only looks when a worker polls. Not
+   * gateway behaviour when set.
+   */
   readonly sweepIntervalMs?: number;
 }
 
@@ -71,7 +75,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
       resolve();
     });
   });
-  const sweepIntervalMs = options.sweepIntervalMs ?? 250;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 0;
   if (sweepIntervalMs > 0) controlPlane.startSweeping(sweepIntervalMs);
 
   const { port } = server.address() as AddressInfo;

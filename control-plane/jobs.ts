@@ -1,71 +1,100 @@
 /**
- * Jobs as explicit task DAGs: building the records from a submission (with its
- * checks: duplicate ids, unknown dependencies, cycles) and the read-only views.
+ * Jobs as explicit task DAGs: building the records of a submission, with the
+ * checks a hand-written DAG needs (duplicate ids, unknown dependencies, cycles).
  *
  * The real gateway plans a DAG from a job type; the development control plane
- * takes the DAG itself, which is what a test or a demo wants to control.
+ * takes the DAG itself, which is what a test or a demo wants to control, and
+ * then schedules it as AddJob does: the job is Running at once, every task is
+ * Queued, and the tasks without dependencies are enqueued in plan order.
  */
 import { GatewayError } from './GatewayError.js';
-import type { JobRecord, JobView, TaskCounts, TaskRecord, TaskView } from './types.js';
-import type { JobSubmission } from './wire.js';
+import type { PlannedTask } from './injection.js';
+import { priorityRank } from './priority.js';
+import type { JobRecord, TaskRecord } from './types.js';
 
-/** Settings that shape new tasks. */
-export interface JobDefaults {
-  /** `max_retries` of a task that does not give one (the gateway default is 3). */
-  readonly maxRetries: number;
+/** What the job record needs besides its tasks. */
+export interface JobHeader {
+  readonly jobId: string;
+  readonly seq: number;
+  readonly tenant: string;
+  readonly priority: string;
+  readonly nowMs: number;
+}
+
+/** Go's encoding/json writes map keys sorted; the inputs are stored that way so assignments need no sort. */
+function sortedInputs(inputs: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(inputs).sort()) out[key] = inputs[key]!;
+  return out;
 }
 
 /**
- * Builds a job's records from a validated submission. Throws GatewayError 400 on
- * a duplicate task id, a dependency on an unknown task, or a cycle.
- *
- * @param nextSeq returns a control-plane-wide increasing number (FIFO order of tasks)
+ * Builds a job's records. Throws GatewayError 400 on a duplicate task id, a
+ * dependency on an unknown task, or a cycle.
  */
-export function buildJob(
-  jobId: string,
-  submission: JobSubmission,
-  defaults: JobDefaults,
-  nowMs: number,
-  nextSeq: () => number,
-): JobRecord {
+export function buildJob(header: JobHeader, planned: readonly PlannedTask[]): JobRecord {
   const tasks = new Map<string, TaskRecord>();
-  for (const t of submission.tasks) {
-    if (tasks.has(t.task_id)) throw new GatewayError(400, `duplicate task id ${t.task_id}`);
-    const dependsOn = [...new Set(t.depends_on ?? [])];
-    tasks.set(t.task_id, {
-      jobId,
-      taskId: t.task_id,
+  const job: JobRecord = {
+    jobId: header.jobId,
+    seq: header.seq,
+    tenant: header.tenant,
+    priority: header.priority,
+    status: 'Running',
+    message: '',
+    resultUri: '',
+    error: '',
+    tasks,
+    completedTasks: 0,
+    failedTasks: 0,
+    readyQueued: new Set(),
+    createdAtMs: header.nowMs,
+    updatedAtMs: header.nowMs,
+  };
+  for (const t of planned) {
+    if (tasks.has(t.taskId)) throw new GatewayError(400, `duplicate task id ${t.taskId}`);
+    tasks.set(t.taskId, {
+      job,
+      jobId: header.jobId,
+      taskId: t.taskId,
       type: t.type,
-      inputs: { ...(t.inputs ?? {}) },
-      dependsOn,
-      maxRetries: t.max_retries ?? defaults.maxRetries,
-      timeoutSec: t.timeout_sec ?? 0,
-      seq: nextSeq(),
+      inputs: sortedInputs(t.inputs),
+      dependsOn: t.dependsOn,
+      deps: [],
+      dependents: [],
+      maxRetries: t.maxRetries,
+      timeoutSec: t.timeoutSec,
+      rank: priorityRank(t.inputs['_priority']),
+      createdAtMs: header.nowMs,
       status: 'Queued',
       attempt: 0,
       workerId: '',
       leaseId: '',
       leaseStartMs: 0,
       leaseExpiresMs: 0,
-      notBeforeMs: 0,
       outputUri: '',
       error: '',
-      lastIdempotencyKey: '',
+      lastReportKey: '',
       reports: [],
-      pendingDeps: dependsOn.length,
-      dependents: [],
+      pendingDeps: t.dependsOn.length,
+      queuedRefs: 0,
+      updatedAtMs: header.nowMs,
+      updateSeq: 0,
+      claimTiePoller: undefined,
+      claimTie: 0,
     });
   }
   for (const task of tasks.values()) {
     for (const dep of task.dependsOn) {
       const parent = tasks.get(dep);
       if (!parent) throw new GatewayError(400, `task ${task.taskId} depends on unknown task ${dep}`);
+      (task.deps as TaskRecord[]).push(parent);
       parent.dependents.push(task);
     }
+    if (task.pendingDeps === 0) job.readyQueued.add(task);
   }
   const cycle = findCycle(tasks);
   if (cycle) throw new GatewayError(400, `dependency cycle: ${cycle.join(' -> ')}`);
-  return { jobId, status: 'Queued', tasks, completedTasks: 0, resultUri: '', error: '', createdAtMs: nowMs, updatedAtMs: nowMs };
+  return job;
 }
 
 /** A cycle as a list of task ids (first id repeated at the end), or undefined for a DAG. */
@@ -91,51 +120,4 @@ function findCycle(tasks: ReadonlyMap<string, TaskRecord>): string[] | undefined
     if (cycle) return cycle;
   }
   return undefined;
-}
-
-/** Counts a job's tasks by state. */
-export function countTasks(job: JobRecord): TaskCounts {
-  const counts: TaskCounts = { total: 0, queued: 0, assigned: 0, running: 0, completed: 0, failed: 0, canceled: 0 };
-  for (const task of job.tasks.values()) {
-    counts.total++;
-    switch (task.status) {
-      case 'Queued': counts.queued++; break;
-      case 'Assigned': counts.assigned++; break;
-      case 'Running': counts.running++; break;
-      case 'Completed': counts.completed++; break;
-      case 'Failed': counts.failed++; break;
-      case 'Canceled': counts.canceled++; break;
-    }
-  }
-  return counts;
-}
-
-export function jobView(job: JobRecord): JobView {
-  return {
-    job_id: job.jobId,
-    status: job.status,
-    result_artifact_uri: job.resultUri,
-    error: job.error,
-    tasks: countTasks(job),
-    created_at_ms: job.createdAtMs,
-    updated_at_ms: job.updatedAtMs,
-  };
-}
-
-export function taskView(task: TaskRecord): TaskView {
-  return {
-    task_id: task.taskId,
-    type: task.type,
-    status: task.status,
-    attempt: task.attempt,
-    max_retries: task.maxRetries,
-    timeout_sec: task.timeoutSec,
-    depends_on: [...task.dependsOn],
-    worker_id: task.workerId,
-    lease_id: task.leaseId,
-    lease_expires_at_ms: task.leaseExpiresMs,
-    output_artifact_uri: task.outputUri,
-    error: task.error,
-    reports: task.reports.map((r) => ({ ...r })),
-  };
 }

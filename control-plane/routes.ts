@@ -4,17 +4,34 @@
  * their request into a {@link WireRequest}, call {@link handleRequest} and write
  * the {@link WireReply} back. So the two faces cannot disagree.
  *
- * Order of checks per request: route (404 `not found`), injected faults, auth for
- * `/v1/*` (401/403), method (405 `method not allowed`), body (400 `invalid request
- * body`), then the operation. Kept cheap: no URL object, one JSON.parse, one
- * JSON.stringify; benchmarks drive thousands of requests per second through it.
+ * Routing and the order of checks follow the gateway's handlers
+ * (internal/api/server.go), because a worker sees which check fires first:
+ * - `/healthz` answers any method.
+ * - `POST /v1/workers/register`: method (405), body (400 `invalid request body`),
+ *   `worker_id` (400). No token is looked at.
+ * - `/v1/workers/{id}/{heartbeat|assignments}`: the path is decoded, then split
+ *   at `/` (so an id with a `/` cannot be used), method (405), body; no token.
+ *   Any failure of the operation is a 404 with its message.
+ * - `POST /v1/tasks/report`: method, body, then the job: 404 `job not found`
+ *   **before** the token; then the token (401/403 for the job's tenant, action
+ *   `report`); then the scheduler, whose every error is a 400.
+ * - `/v1/jobs/{id}[/...]`: the job first (404), then the token (`read`), then the
+ *   sub-resource and its method; cancel and archive also need `cancel`.
+ * - `POST /v1/jobs`: method, body, then the token (`submit`) for the job's tenant.
+ * - Anything else: Go's own 404, `404 page not found` in plain text.
+ * Replies are written as Go's json.Encoder writes them: compact, `<`, `>`, `&`
+ * escaped, then a newline.
+ *
+ * Injected faults (faults.ts) are decided first, per endpoint. Kept cheap: no
+ * URL object, one JSON.parse, one JSON.stringify; benchmarks drive thousands of
+ * requests per second through it.
  */
 import * as v from 'valibot';
-import { authorize, REPORT_SCOPE } from './auth.js';
+import { authenticate, canTenantAction, requireTenantAction } from './auth.js';
 import type { ControlPlane } from './ControlPlane.js';
 import { GARBAGE_BODY, type Endpoint, type FaultDecision } from './faults.js';
-import { isGatewayError } from './GatewayError.js';
-import { decodeBody, HeartbeatBodySchema, RegisterBodySchema, ReportBodySchema, type JobSubmission } from './wire.js';
+import { GatewayError, isGatewayError } from './GatewayError.js';
+import { decodeBody, HeartbeatBodySchema, parseMaxTasks, RegisterBodySchema, ReportBodySchema, type JobSubmission } from './wire.js';
 
 /** A request as a face hands it over. */
 export interface WireRequest {
@@ -33,93 +50,200 @@ export type WireReply =
   | { readonly kind: 'reset' };
 
 const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-const json = (status: number, value: unknown): WireReply => ({ kind: 'reply', status, body: JSON.stringify(value), contentType: JSON_TYPE });
-const error = (status: number, message: string): WireReply => json(status, { error: message });
+/** Characters Go's json.Encoder escapes inside strings (HTML escaping is on by default, and the two line separators always). */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const HAS_GO_ESCAPED = /[<>&\u2028\u2029]/;
+const goEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-type Operation = (cp: ControlPlane, req: WireRequest, params: RouteParams) => WireReply | Promise<WireReply>;
-
-interface RouteParams {
-  readonly id: string;
-  readonly query: string;
+/** writeJSON: json.Encoder output, HTML-escaped, ending with a newline. */
+function json(status: number, value: unknown): WireReply {
+  const text = JSON.stringify(value);
+  return { kind: 'reply', status, body: `${HAS_GO_ESCAPED.test(text) ? text.replace(GO_ESCAPED, goEscape) : text}\n`, contentType: JSON_TYPE };
 }
+const error = (status: number, message: string): WireReply => json(status, { error: message });
+const text = (status: number, body: string): WireReply => ({ kind: 'reply', status, body, contentType: TEXT_TYPE });
+
+/** Go's ServeMux answer for a path no handler owns. */
+const pageNotFound = (): WireReply => text(404, '404 page not found\n');
+const methodNotAllowed = (): WireReply => error(405, 'method not allowed');
+
+/** What a handler gets besides the request. */
+interface Context {
+  readonly cp: ControlPlane;
+  readonly req: WireRequest;
+  readonly query: string;
+  /** Set when the `storeFailure` fault was decided for this request. */
+  readonly storeFailure: string | undefined;
+}
+
+type Handler = (ctx: Context) => WireReply | Promise<WireReply>;
 
 interface Route {
-  readonly endpoint: Endpoint;
-  readonly method: 'GET' | 'POST';
-  readonly authenticated: boolean;
-  readonly scope?: string;
-  readonly run: Operation;
+  /** The endpoint faults and request counts are kept under (none for unknown paths). */
+  readonly endpoint: Endpoint | undefined;
+  readonly handle: Handler;
 }
+
+/** Runs a core operation, with the store failing when the fault says so (synchronously: no other request can see it). */
+const core = <T>(ctx: Context, operation: () => T): T =>
+  ctx.storeFailure === undefined ? operation() : ctx.cp.withStoreFailure(ctx.storeFailure, operation);
+
+const header = (ctx: Context) => (name: string) => ctx.req.header(name);
 
 const unknownSchema = v.unknown();
-const readJson = async (req: WireRequest): Promise<unknown> => decodeBody(unknownSchema, await req.body());
+
+// ------------------------------------------------------------ worker endpoints
+
+const register: Handler = async (ctx) => {
+  if (ctx.req.method !== 'POST') return methodNotAllowed();
+  const body = decodeBody(RegisterBodySchema, await ctx.req.body());
+  return json(200, core(ctx, () => ctx.cp.register(body)));
+};
+
+function workerSubresource(workerId: string, sub: string): Route {
+  if (sub === 'heartbeat') {
+    return {
+      endpoint: 'heartbeat',
+      handle: async (ctx) => {
+        if (ctx.req.method !== 'POST') return methodNotAllowed();
+        const body = decodeBody(HeartbeatBodySchema, await ctx.req.body());
+        return json(200, asNotFound(() => core(ctx, () => ctx.cp.heartbeat(workerId, body))));
+      },
+    };
+  }
+  if (sub === 'assignments') {
+    return {
+      endpoint: 'assignments',
+      handle: (ctx) => {
+        if (ctx.req.method !== 'GET') return methodNotAllowed();
+        const max = parseMaxTasks(queryParam(ctx.query, 'max_tasks'));
+        return json(200, asNotFound(() => core(ctx, () => ctx.cp.assignments(workerId, max))));
+      },
+    };
+  }
+  return { endpoint: undefined, handle: () => error(404, 'worker subresource not found') };
+}
+
+/** The heartbeat and poll handlers answer every failure of the engine with 404 and its message. */
+function asNotFound<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (caught) {
+    if (isGatewayError(caught) && caught.status !== 404) throw new GatewayError(404, caught.message);
+    throw caught;
+  }
+}
+
+const report: Handler = async (ctx) => {
+  if (ctx.req.method !== 'POST') return methodNotAllowed();
+  const body = decodeBody(ReportBodySchema, await ctx.req.body());
+  const tenant = ctx.cp.jobTenant(body.job_id ?? '');
+  if (tenant === undefined) return error(404, 'job not found');
+  requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'report');
+  return json(200, core(ctx, () => ctx.cp.report(body)));
+};
+
+// ------------------------------------------------------------ job endpoints
+
+/** tenantFromRequest: the submission's tenant, else the X-SPLAI-Tenant header, else `default`. */
+function tenantOf(submission: Record<string, unknown>, ctx: Context): string {
+  const own = typeof submission['tenant'] === 'string' ? submission['tenant'].trim() : '';
+  return own || (ctx.req.header('x-splai-tenant') ?? '').trim() || 'default';
+}
+
+const jobs: Handler = async (ctx) => {
+  if (ctx.req.method === 'GET') {
+    // Not on the gateway (its /v1/jobs only takes POST): lists the jobs the token may read.
+    const scopes = authenticate(ctx.cp.tokens, header(ctx));
+    const visible = ctx.cp.jobs().filter((job) => scopes === undefined || canTenantAction(scopes, job.tenant, 'read'));
+    return json(200, { jobs: visible });
+  }
+  if (ctx.req.method !== 'POST') return methodNotAllowed();
+  const body = decodeBody(unknownSchema, await ctx.req.body());
+  if (typeof body !== 'object' || Array.isArray(body)) throw new GatewayError(400, 'invalid request body');
+  const submission = body as Record<string, unknown>;
+  const tenant = tenantOf(submission, ctx);
+  requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'submit');
+  const { created, ...reply } = core(ctx, () => ctx.cp.submitJob({ ...(submission as JobSubmission), tenant }));
+  return json(created ? 202 : 200, reply);
+};
+
+function jobById(rest: string): Handler {
+  return (ctx) => {
+    if (rest === '') return error(404, 'job id is required');
+    const slash = rest.indexOf('/');
+    const jobId = slash < 0 ? rest : rest.slice(0, slash);
+    const sub = slash < 0 ? '' : rest.slice(slash + 1).split('/')[0]!;
+    const tenant = ctx.cp.jobTenant(jobId);
+    if (tenant === undefined) return error(404, 'job not found');
+    requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'read');
+    const method = ctx.req.method;
+    switch (sub) {
+      case '':
+        if (method === 'GET') return json(200, ctx.cp.getJob(jobId));
+        if (method !== 'DELETE') return methodNotAllowed();
+        requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'cancel');
+        core(ctx, () => ctx.cp.cancelJob(jobId));
+        return json(200, { accepted: true });
+      case 'tasks':
+        if (method !== 'GET') return methodNotAllowed();
+        return json(200, { job_id: jobId, tasks: ctx.cp.tasks(jobId) });
+      case 'archive':
+        if (method !== 'POST') return methodNotAllowed();
+        requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'cancel');
+        core(ctx, () => ctx.cp.archiveJob(jobId));
+        return json(200, { accepted: true });
+      case 'cancel':
+        // Not on the gateway (which cancels with DELETE /v1/jobs/{id}); kept for tools that used it.
+        if (method !== 'POST') return methodNotAllowed();
+        requireTenantAction(ctx.cp.tokens, header(ctx), tenant, 'cancel');
+        return json(200, core(ctx, () => ctx.cp.cancelJob(jobId)));
+      default:
+        return error(404, 'job subresource not found');
+    }
+  };
+}
+
+// ------------------------------------------------------------ routing
 
 const routes = {
-  register: {
-    endpoint: 'register', method: 'POST', authenticated: true,
-    run: async (cp, req) => json(200, cp.register(decodeBody(RegisterBodySchema, await req.body()))),
-  },
-  heartbeat: {
-    endpoint: 'heartbeat', method: 'POST', authenticated: true,
-    run: async (cp, req, p) => json(200, cp.heartbeat(p.id, decodeBody(HeartbeatBodySchema, await req.body()))),
-  },
-  assignments: {
-    endpoint: 'assignments', method: 'GET', authenticated: true,
-    run: (cp, _req, p) => json(200, cp.assignments(p.id, Number.parseInt(queryParam(p.query, 'max_tasks') ?? '', 10))),
-  },
-  report: {
-    endpoint: 'report', method: 'POST', authenticated: true, scope: REPORT_SCOPE,
-    run: async (cp, req) => json(200, cp.report(decodeBody(ReportBodySchema, await req.body()))),
-  },
-  submitJob: {
-    endpoint: 'jobs', method: 'POST', authenticated: true,
-    run: async (cp, req) => {
-      const { created, ...reply } = cp.submitJob((await readJson(req)) as JobSubmission);
-      return json(created ? 201 : 200, reply);
-    },
-  },
-  listJobs: { endpoint: 'jobs', method: 'GET', authenticated: true, run: (cp) => json(200, { jobs: cp.jobs() }) },
-  getJob: { endpoint: 'jobs', method: 'GET', authenticated: true, run: (cp, _req, p) => json(200, cp.getJob(p.id)) },
-  jobTasks: {
-    endpoint: 'jobs', method: 'GET', authenticated: true,
-    run: (cp, _req, p) => json(200, { job_id: p.id, tasks: cp.tasks(p.id) }),
-  },
-  cancelJob: { endpoint: 'jobs', method: 'POST', authenticated: true, run: (cp, _req, p) => json(200, cp.cancelJob(p.id)) },
-  healthz: { endpoint: 'healthz', method: 'GET', authenticated: false, run: () => json(200, { status: 'ok' }) },
+  healthz: { endpoint: 'healthz', handle: () => json(200, { status: 'ok' }) },
+  register: { endpoint: 'register', handle: register },
+  report: { endpoint: 'report', handle: report },
+  jobs: { endpoint: 'jobs', handle: jobs },
+  notFound: { endpoint: undefined, handle: pageNotFound },
 } satisfies Record<string, Route>;
 
-/** Finds the route of a path (without query); `id` is the decoded path parameter. */
-function match(path: string): { route: Route; id: string } | undefined {
-  if (path === '/healthz') return { route: routes.healthz, id: '' };
-  if (path === '/v1/tasks/report') return { route: routes.report, id: '' };
-  if (path === '/v1/workers/register') return { route: routes.register, id: '' };
-  if (path === '/v1/jobs') return { route: routes.submitJob, id: '' };
-  const parts = path.split('/');
-  // ['', 'v1', 'workers' | 'jobs', id, action?]
-  if (parts[1] !== 'v1' || parts.length < 4 || parts.length > 5) return undefined;
-  const id = safeDecode(parts[3] ?? '');
-  if (id === undefined || id === '') return undefined;
-  const action = parts[4];
-  if (parts[2] === 'workers') {
-    if (action === 'heartbeat') return { route: routes.heartbeat, id };
-    if (action === 'assignments') return { route: routes.assignments, id };
-  } else if (parts[2] === 'jobs') {
-    if (action === undefined) return { route: routes.getJob, id };
-    if (action === 'tasks') return { route: routes.jobTasks, id };
-    if (action === 'cancel') return { route: routes.cancelJob, id };
+const WORKERS = '/v1/workers/';
+const JOBS = '/v1/jobs/';
+
+/** The gateway's ServeMux patterns, on the decoded path. */
+function route(path: string): Route {
+  switch (path) {
+    case '/healthz':
+      return routes.healthz;
+    case '/v1/workers/register':
+      return routes.register;
+    case '/v1/tasks/report':
+      return routes.report;
+    case '/v1/jobs':
+      return routes.jobs;
   }
-  return undefined;
+  if (path.startsWith(WORKERS)) {
+    const parts = path.slice(WORKERS.length).split('/');
+    if (parts.length < 2) return { endpoint: undefined, handle: () => error(404, 'worker subresource not found') };
+    return workerSubresource(parts[0]!, parts[1]!);
+  }
+  if (path.startsWith(JOBS)) return { endpoint: 'jobs', handle: jobById(path.slice(JOBS.length)) };
+  return routes.notFound;
 }
 
-/** `GET /v1/jobs` lists; `POST /v1/jobs` submits: the only path with two methods. */
-function routeFor(found: { route: Route; id: string }, method: string): Route {
-  return found.route === routes.submitJob && method === 'GET' ? routes.listJobs : found.route;
-}
-
-function safeDecode(segment: string): string | undefined {
+function decodePath(path: string): string | undefined {
+  if (!path.includes('%')) return path;
   try {
-    return decodeURIComponent(segment);
+    return decodeURIComponent(path);
   } catch {
     return undefined;
   }
@@ -140,6 +264,7 @@ function faultReply(fault: FaultDecision): WireReply | undefined {
       return error(fault.status, 'injected fault');
     case 'garbage':
       return { kind: 'reply', status: 200, body: GARBAGE_BODY, contentType: JSON_TYPE };
+    case 'storeFailure':
     case 'none':
       return undefined;
   }
@@ -148,14 +273,13 @@ function faultReply(fault: FaultDecision): WireReply | undefined {
 /** Answers one request exactly as the gateway would (plus any injected fault). */
 export async function handleRequest(cp: ControlPlane, req: WireRequest): Promise<WireReply> {
   const q = req.url.indexOf('?');
-  const path = q < 0 ? req.url : req.url.slice(0, q);
-  const query = q < 0 ? '' : req.url.slice(q + 1);
-  const found = match(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
-  if (!found) return error(404, 'not found');
-  const route = routeFor(found, req.method);
-  cp.requestCounts[route.endpoint]++;
+  const path = decodePath(q < 0 ? req.url : req.url.slice(0, q));
+  // Go's server refuses a request line it cannot unescape before any handler runs.
+  if (path === undefined) return text(400, '400 Bad Request');
+  const found = route(path);
+  if (found.endpoint !== undefined) cp.requestCounts[found.endpoint]++;
 
-  const fault = cp.faults.active ? cp.faults.decide(route.endpoint) : undefined;
+  const fault = found.endpoint !== undefined && cp.faults.active ? cp.faults.decide(found.endpoint) : undefined;
   if (fault && fault.stallMs > 0) await sleep(fault.stallMs);
   if (fault?.phase === 'before') {
     const reply = faultReply(fault);
@@ -164,12 +288,8 @@ export async function handleRequest(cp: ControlPlane, req: WireRequest): Promise
 
   let reply: WireReply;
   try {
-    if (route.authenticated) authorize(cp.tokens, (name) => req.header(name), route.scope);
-    if (req.method !== route.method) {
-      reply = error(405, 'method not allowed');
-    } else {
-      reply = await route.run(cp, req, { id: found.id, query });
-    }
+    const storeFailure = fault?.outcome === 'storeFailure' ? fault.message : undefined;
+    reply = await found.handle({ cp, req, query: q < 0 ? '' : req.url.slice(q + 1), storeFailure });
   } catch (caught) {
     if (isGatewayError(caught)) reply = error(caught.status, caught.message);
     else {

@@ -26,6 +26,9 @@ describe('control-plane command', () => {
     [['--port', '70000'], '--port'],
     [['--lease-seconds', '0'], '--lease-seconds'],
     [['--heartbeat-seconds', '-1'], '--heartbeat-seconds'],
+    [['--max-retries', '1.5'], '--max-retries'],
+    [['--stale-refs', 'maybe'], '--stale-refs'],
+    [['--model', ' '], '--model'],
     [['--bogus'], 'bogus'],
   ])('%j exits 2 with a message naming the flag', async (argv, flag) => {
     const c = capture();
@@ -37,16 +40,22 @@ describe('control-plane command', () => {
     const c = capture();
     const stop = new AbortController();
     let url = '';
-    const done = runControlPlaneCommand(['--port', '0', '--token', 'secret', '--heartbeat-seconds', '2', '--lease-seconds', '30'], {
+    const done = runControlPlaneCommand(['--port', '0', '--token', 'secret', '--heartbeat-seconds', '2', '--lease-seconds', '30', '--max-retries', '2', '--model', 'tiny'], {
       ...c.io,
       signal: stop.signal,
       onListening: (u) => (url = u),
     });
     await expect.poll(() => url, { timeout: 5000 }).not.toBe('');
     expect(c.out[0]).toBe(`SPLAI development control plane listening on ${url}`);
-    expect((await fetch(`${url}/v1/workers/register`, { method: 'POST', body: '{"worker_id":"w"}' })).status).toBe(401);
-    const res = await fetch(`${url}/v1/workers/register`, { method: 'POST', headers: { 'x-splai-token': 'secret' }, body: '{"worker_id":"w"}' });
+    // As on the gateway, register takes no token; the job endpoints do.
+    const res = await fetch(`${url}/v1/workers/register`, { method: 'POST', body: '{"worker_id":"w"}' });
     expect(await res.json()).toEqual({ accepted: true, heartbeat_interval_seconds: 2 });
+    const job = JSON.stringify({ tasks: [{ task_id: 't', type: 'x' }] });
+    expect((await fetch(`${url}/v1/jobs`, { method: 'POST', body: job })).status).toBe(401);
+    const submitted = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'x-splai-token': 'secret' }, body: job });
+    const { job_id } = (await submitted.json()) as { job_id: string };
+    const tasks = await fetch(`${url}/v1/jobs/${job_id}/tasks`, { headers: { authorization: 'Bearer secret' } });
+    expect(((await tasks.json()) as { tasks: Array<{ max_retries: number; inputs: Record<string, string> }> }).tasks[0]).toMatchObject({ max_retries: 2, inputs: { model: 'tiny' } });
     stop.abort();
     expect(await done).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();

@@ -48,4 +48,19 @@ describe('FaultInjector', () => {
     expect(stalled).toBeLessThan(80);
     expect(decisions.every((d) => d.status === 500 && d.phase === 'after' && d.outcome === 'error')).toBe(true);
   });
+
+  it('storeFailure: decided like the others (after reset, error, garbage), carries its message, counted', () => {
+    const f = new FaultInjector(5);
+    f.set('report', { storeFailure: 'disk full', times: 2 });
+    expect(f.decide('report')).toMatchObject({ outcome: 'storeFailure', message: 'disk full' });
+    expect(f.decide('report')?.outcome).toBe('storeFailure');
+    expect(f.decide('report')).toBeUndefined();
+    f.set('heartbeat', { storeFailure: 'x', storeFailureRate: 0.5 });
+    const kinds = Array.from({ length: 200 }, () => f.decide('heartbeat')?.outcome);
+    expect(kinds.filter((k) => k === 'storeFailure').length).toBeGreaterThan(60);
+    expect(kinds).toContain('none');
+    f.set('register', { resetRate: 1, storeFailure: 'x' });
+    expect(f.decide('register')?.outcome).toBe('reset');
+    expect(f.injected.storeFailure).toBeGreaterThan(60);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Shared set-up of the control-plane tests: a control plane on a manual clock
- * and a shorthand for reports.
+ * and shorthands for polls and reports.
  */
 import { ControlPlane, type ControlPlaneOptions } from '../../control-plane/ControlPlane.js';
 import { ManualClock } from '../../control-plane/clock.js';
@@ -16,6 +16,11 @@ export function setup(options: ControlPlaneOptions = {}): { cp: ControlPlane; cl
 export function only(reply: { assignments: Assignment[] | null }): Assignment {
   if (reply.assignments?.length !== 1) throw new Error(`expected one assignment, got ${JSON.stringify(reply.assignments)}`);
   return reply.assignments[0]!;
+}
+
+/** Task ids of a poll's reply (null stays null). */
+export function ids(reply: { assignments: Assignment[] | null }): string[] | null {
+  return reply.assignments === null ? null : reply.assignments.map((a) => a.task_id);
 }
 
 /** A report for an assignment, as the reference worker would send it. */
@@ -37,4 +42,9 @@ export function reportFor(
     duration_millis: 5,
     ...extra,
   };
+}
+
+/** `n` independent tasks `t0`... of a type. */
+export function flat(n: number, type = 'aggregation', extra: Record<string, unknown> = {}) {
+  return Array.from({ length: n }, (_, i) => ({ task_id: `t${i}`, type, ...extra }));
 }

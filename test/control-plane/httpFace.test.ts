@@ -30,7 +30,7 @@ describe('HTTP face: server', () => {
           req.on('error', reject);
           req.end();
         });
-      for (let i = 0; i < 20; i++) expect(await get()).toBe('{"status":"ok"}');
+      for (let i = 0; i < 20; i++) expect(await get()).toBe('{"status":"ok"}\n');
       expect(sockets.size).toBe(1);
       expect(server.controlPlane.requestCounts.healthz).toBe(20);
       agent.destroy();
@@ -40,7 +40,7 @@ describe('HTTP face: server', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 
-  it('sweeps lease expiry on a timer, without traffic', async () => {
+  it('sweeps lease expiry on a timer when asked (sweepIntervalMs; not gateway behaviour, off by default)', async () => {
     const server = await startControlPlaneServer({ port: 0, leaseMs: 30, sweepIntervalMs: 10 });
     try {
       const cp = server.controlPlane;

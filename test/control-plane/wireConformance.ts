@@ -46,123 +46,211 @@ export function describeWireConformance(faceName: string, startFace: StartFace):
   }
 
   describe(`${faceName}: worker endpoints`, () => {
-    it('GET /healthz -> {"status":"ok"}', async () => {
+    it('GET (or any method) /healthz -> {"status":"ok"}', async () => {
       const { url } = await start();
       await expectReply(fetch(`${url}/healthz`), 200, { status: 'ok' });
+      await expectReply(post(`${url}/healthz`, {}), 200, { status: 'ok' });
     });
 
-    it('register: 200 reply, 400 worker_id is required, 400 invalid request body, 405', async () => {
+    it('bodies are written like Go json.Encoder: compact, <, > and & escaped, with a trailing newline', async () => {
+      const { url, cp } = await start();
+      const res = await post(`${url}/v1/workers/register`, { worker_id: 'w1' });
+      expect(await res.text()).toBe('{"accepted":true,"heartbeat_interval_seconds":5}\n');
+      expect(await (await fetch(`${url}/v1/workers/w1/assignments`)).text()).toBe('{"assignments":null}\n');
+      cp.submitJob({ job_id: 'j', tasks: [{ task_id: 't', type: 'x' }] });
+      for (let i = 0; i < 2; i++) {
+        const reply = await post(`${url}/v1/tasks/report`, { job_id: 'j', task_id: '<a&b>' });
+        expect(await reply.text()).toBe('{"error":"task \\u003ca\\u0026b\\u003e not found"}\n');
+      }
+    });
+
+    it('register: 200, 400 worker_id is required, 400 invalid request body, 405; decoded like Go', async () => {
       const { url, cp } = await start({ heartbeatIntervalSeconds: 3 });
-      const res = await post(`${url}/v1/workers/register`, { worker_id: 'w1', cpu: 8, memory: '16Gi', gpu: false, models: [], tools: ['bash'], backends: ['LlamaCpp'], locality: 'local' });
-      expect(await res.text()).toBe('{"accepted":true,"heartbeat_interval_seconds":3}');
+      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1', cpu: 8, memory: '16Gi', gpu: false, models: [], tools: ['bash'], backends: ['LlamaCpp'], locality: 'local' }), 200, { accepted: true, heartbeat_interval_seconds: 3 });
       expect(cp.worker('w1')?.backends).toEqual(['llama.cpp']);
       await expectReply(post(`${url}/v1/workers/register`, { cpu: 2 }), 400, { error: 'worker_id is required' });
+      await expectReply(post(`${url}/v1/workers/register`, 'null'), 400, { error: 'worker_id is required' });
       await expectReply(post(`${url}/v1/workers/register`, 'not json'), 400, { error: 'invalid request body' });
+      await expectReply(post(`${url}/v1/workers/register`, '[]'), 400, { error: 'invalid request body' });
       await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w2', cpu: 'eight' }), 400, { error: 'invalid request body' });
+      // Go reads the first JSON value only, and matches field names case-insensitively.
+      await expectReply(post(`${url}/v1/workers/register`, '{"worker_id":"w3"} trailing'), 200, { accepted: true, heartbeat_interval_seconds: 3 });
+      await expectReply(post(`${url}/v1/workers/register`, '{"Worker_ID":"w4"}'), 200, { accepted: true, heartbeat_interval_seconds: 3 });
+      expect(cp.workers().map((w) => w.worker_id)).toEqual(['w1', 'w3', 'w4']);
       await expectReply(fetch(`${url}/v1/workers/register`), 405, { error: 'method not allowed' });
       await expectReply(fetch(`${url}/v1/workers/register`, { method: 'PUT', body: '{}' }), 405, { error: 'method not allowed' });
     });
 
-    it('heartbeat: 404 worker not registered, 200 accepted, 405 on GET', async () => {
+    it('heartbeat: 404 worker not registered, 200 accepted, 400 for a fractional count, 405 on GET', async () => {
       const { url } = await start();
       await expectReply(post(`${url}/v1/workers/ghost/heartbeat`, { health: 'healthy' }), 404, { error: 'worker not registered' });
       await post(`${url}/v1/workers/register`, { worker_id: 'w1' });
       await expectReply(post(`${url}/v1/workers/w1/heartbeat`, { queue_depth: 0, running_tasks: 0, cpu_utilization: 1, memory_utilization: 2, health: 'healthy', timestamp_unix: 1 }), 200, { accepted: true });
+      await expectReply(post(`${url}/v1/workers/w1/heartbeat`, { running_tasks: 1.5 }), 400, { error: 'invalid request body' });
       await expectReply(fetch(`${url}/v1/workers/w1/heartbeat`), 405, { error: 'method not allowed' });
+      // The gateway only looks at the first two path segments after /v1/workers/.
+      await expectReply(post(`${url}/v1/workers/w1/heartbeat/extra`, {}), 200, { accepted: true });
     });
 
-    it('assignments: exact nil body, max_tasks defaults, 404, worker ids are URL-decoded, 405 on POST', async () => {
+    it('assignments: max_tasks parsed like strconv.Atoi (anything else is 1), 404, 405 on POST', async () => {
       const { url, cp } = await start();
       await expectReply(fetch(`${url}/v1/workers/ghost/assignments?max_tasks=1`), 404, { error: 'worker not registered' });
-      await post(`${url}/v1/workers/register`, { worker_id: 'host a/1' });
-      const empty = await fetch(`${url}/v1/workers/host%20a%2F1/assignments?max_tasks=4`);
-      expect(await empty.text()).toBe('{"assignments":null}');
-      cp.submitJob({ job_id: 'j', tasks: ['a', 'b', 'c'].map((id) => ({ task_id: id, type: 'x' })) });
-      for (const query of ['', '?max_tasks=abc', '?max_tasks=0']) {
-        const res = await fetch(`${url}/v1/workers/host%20a%2F1/assignments${query}`);
+      await post(`${url}/v1/workers/register`, { worker_id: 'host a' });
+      cp.submitJob({ job_id: 'j', tasks: Array.from({ length: 40 }, (_, i) => ({ task_id: `t${i}`, type: 'x' })) });
+      const counts: Record<string, number> = {};
+      for (const query of ['', '?max_tasks=abc', '?max_tasks=0', '?max_tasks=-3', '?max_tasks=5abc', '?max_tasks=2.5', '?max_tasks=1e3', '?max_tasks=%202', '?max_tasks=+2', '?max_tasks=%2B2', '?max_tasks=3&max_tasks=9']) {
+        const res = await fetch(`${url}/v1/workers/host%20a/assignments${query}`);
         const body = (await res.json()) as { assignments: Array<{ lease_id: string }> };
-        expect(body.assignments).toHaveLength(1);
-        expect(body.assignments[0]?.lease_id.startsWith('host a/1:')).toBe(true);
+        counts[query] = body.assignments.length;
+        expect(body.assignments[0]?.lease_id.startsWith('host a:')).toBe(true);
       }
-      await expectReply(post(`${url}/v1/workers/host%20a%2F1/assignments`, {}), 405, { error: 'method not allowed' });
+      expect(counts).toEqual({
+        '': 1, '?max_tasks=abc': 1, '?max_tasks=0': 1, '?max_tasks=-3': 1, '?max_tasks=5abc': 1, '?max_tasks=2.5': 1,
+        '?max_tasks=1e3': 1, '?max_tasks=%202': 1, '?max_tasks=+2': 1, '?max_tasks=%2B2': 2, '?max_tasks=3&max_tasks=9': 3,
+      });
+      await expectReply(post(`${url}/v1/workers/host%20a/assignments`, {}), 405, { error: 'method not allowed' });
     });
 
     it('report: 404 job not found, 400 task not found, 400 stale lease, 200 duplicate, 405 on GET', async () => {
       const { url, cp, clock } = await start();
       cp.submitJob({ job_id: 'j', tasks: [{ task_id: 't1', type: 'x' }] });
       await post(`${url}/v1/workers/register`, { worker_id: 'w1' });
-      await post(`${url}/v1/workers/register`, { worker_id: 'w2' });
       const first = ((await (await fetch(`${url}/v1/workers/w1/assignments?max_tasks=1`)).json()) as { assignments: Array<{ lease_id: string }> }).assignments[0]!;
       clock.advance(15_001);
-      const second = ((await (await fetch(`${url}/v1/workers/w2/assignments?max_tasks=1`)).json()) as { assignments: Array<{ lease_id: string; attempt: number }> }).assignments[0]!;
+      const second = ((await (await fetch(`${url}/v1/workers/w1/assignments?max_tasks=1`)).json()) as { assignments: Array<{ lease_id: string; attempt: number }> }).assignments[0]!;
       expect(second.attempt).toBe(2);
-      const report = { worker_id: 'w2', job_id: 'j', task_id: 't1', lease_id: second.lease_id, idempotency_key: 'w2:j:t1:2', status: 'Completed', output_artifact_uri: 'artifact://j/t1/output.json', error: '', duration_millis: 3 };
+      const report = { worker_id: 'w1', job_id: 'j', task_id: 't1', lease_id: second.lease_id, idempotency_key: 'w1:j:t1:2', status: 'Completed', output_artifact_uri: 'artifact://j/t1/output.json', error: '', duration_millis: 3 };
       await expectReply(post(`${url}/v1/tasks/report`, { ...report, job_id: 'nope' }), 404, { error: 'job not found' });
       await expectReply(post(`${url}/v1/tasks/report`, { ...report, task_id: 'zz' }), 400, { error: 'task zz not found' });
-      await expectReply(post(`${url}/v1/tasks/report`, { ...report, worker_id: 'w1', lease_id: first.lease_id, idempotency_key: 'w1:j:t1:1' }), 400, { error: 'stale lease for task t1' });
+      await expectReply(post(`${url}/v1/tasks/report`, { ...report, lease_id: first.lease_id, idempotency_key: 'w1:j:t1:1' }), 400, { error: 'stale lease for task t1' });
       await expectReply(post(`${url}/v1/tasks/report`, 'nope'), 400, { error: 'invalid request body' });
       await expectReply(post(`${url}/v1/tasks/report`, report), 200, { accepted: true });
       await expectReply(post(`${url}/v1/tasks/report`, report), 200, { accepted: true });
-      expect(cp.tasks('j')[0]?.reports).toHaveLength(1);
+      expect(cp.task('j', 't1').reports).toHaveLength(1);
       expect(cp.getJob('j')).toMatchObject({ status: 'Completed', result_artifact_uri: 'artifact://j/t1/output.json' });
       await expectReply(fetch(`${url}/v1/tasks/report`), 405, { error: 'method not allowed' });
     });
 
-    it('unknown paths are 404 not found', async () => {
+    it('paths: Go\'s plain-text 404 outside the handlers, the handlers\' own 404s inside', async () => {
       const { url } = await start();
-      await expectReply(fetch(`${url}/v1/nothing`), 404, { error: 'not found' });
-      await expectReply(fetch(`${url}/v1/workers/w1/unknown`), 404, { error: 'not found' });
+      for (const path of ['/v1/nothing', '/', '/v1/tasks/report/', '/healthz/']) {
+        const res = await fetch(`${url}${path}`);
+        expect([res.status, res.headers.get('content-type'), await res.text()]).toEqual([404, 'text/plain; charset=utf-8', '404 page not found\n']);
+      }
+      await expectReply(fetch(`${url}/v1/workers/w1`), 404, { error: 'worker subresource not found' });
+      await expectReply(fetch(`${url}/v1/workers/w1/unknown`), 404, { error: 'worker subresource not found' });
+      await expectReply(post(`${url}/v1/workers/register/`, { worker_id: 'x' }), 404, { error: 'worker subresource not found' });
+      // The path is decoded before it is split: an id with a "/" cannot be used.
+      await expectReply(fetch(`${url}/v1/workers/a%2Fb/assignments`), 404, { error: 'worker subresource not found' });
+      await expectReply(fetch(`${url}/v1/jobs/`), 404, { error: 'job id is required' });
     });
   });
 
   describe(`${faceName}: jobs API`, () => {
-    it('submit (201, then 200 for a known id), status, tasks, list, cancel, 400s and 404s', async () => {
+    it('submit (202, then 200 for a known id), status, tasks, list, cancel, archive, 400s and 404s', async () => {
       const { url } = await start();
-      const dag = { job_id: 'demo', tasks: [{ task_id: 'a', type: 'embedding', inputs: { text: 'hi' } }, { task_id: 'b', type: 'aggregation', depends_on: ['a'] }] };
-      await expectReply(post(`${url}/v1/jobs`, dag), 201, { job_id: 'demo', status: 'Queued' });
-      await expectReply(post(`${url}/v1/jobs`, dag), 200, { job_id: 'demo', status: 'Queued' });
+      const dag = { job_id: 'demo', tasks: [{ task_id: 'a', type: 'embedding', inputs: { text: 'hi' } }, { task_id: 'b', type: 'aggregation', dependencies: ['a'] }] };
+      await expectReply(post(`${url}/v1/jobs`, dag), 202, { job_id: 'demo', status: 'Running' });
+      await expectReply(post(`${url}/v1/jobs`, dag), 200, { job_id: 'demo', status: 'Running' });
       await expectReply(post(`${url}/v1/jobs`, { tasks: [{ task_id: 'a', type: 'x', depends_on: ['b'] }] }), 400, { error: 'task a depends on unknown task b' });
       await expectReply(post(`${url}/v1/jobs`, '{'), 400, { error: 'invalid request body' });
+      await expectReply(fetch(`${url}/v1/jobs`, { method: 'PUT', body: '{}' }), 405, { error: 'method not allowed' });
       const job = (await (await fetch(`${url}/v1/jobs/demo`)).json()) as Record<string, unknown>;
-      expect(job).toMatchObject({ job_id: 'demo', status: 'Queued', result_artifact_uri: '', tasks: { total: 2, queued: 2 } });
+      expect(job).toMatchObject({ job_id: 'demo', status: 'Running', message: '', tenant: 'default', result_artifact_uri: '', tasks: { total: 2, queued: 2 } });
       const tasks = (await (await fetch(`${url}/v1/jobs/demo/tasks`)).json()) as { job_id: string; tasks: Array<Record<string, unknown>> };
       expect(tasks.tasks.map((t) => [t['task_id'], t['status'], t['depends_on']])).toEqual([['a', 'Queued', []], ['b', 'Queued', ['a']]]);
       const list = (await (await fetch(`${url}/v1/jobs`)).json()) as { jobs: Array<{ job_id: string }> };
       expect(list.jobs.map((j) => j.job_id)).toEqual(['demo']);
-      const canceled = (await (await post(`${url}/v1/jobs/demo/cancel`, {})).json()) as { status: string };
-      expect(canceled.status).toBe('Canceled');
+      await expectReply(post(`${url}/v1/jobs/demo/archive`, {}), 500, { error: 'job demo is not in terminal state' });
+      await expectReply(fetch(`${url}/v1/jobs/demo`, { method: 'DELETE' }), 200, { accepted: true });
+      expect(((await (await fetch(`${url}/v1/jobs/demo`)).json()) as { status: string }).status).toBe('Canceled');
+      expect(((await (await post(`${url}/v1/jobs/demo/cancel`, {})).json()) as { status: string }).status).toBe('Canceled');
+      await expectReply(post(`${url}/v1/jobs/demo/archive`, {}), 200, { accepted: true });
+      await expectReply(fetch(`${url}/v1/jobs/demo/archive`), 405, { error: 'method not allowed' });
       await expectReply(fetch(`${url}/v1/jobs/demo/cancel`), 405, { error: 'method not allowed' });
+      await expectReply(post(`${url}/v1/jobs/demo/tasks`, {}), 405, { error: 'method not allowed' });
+      await expectReply(fetch(`${url}/v1/jobs/demo/stream`), 404, { error: 'job subresource not found' });
       await expectReply(fetch(`${url}/v1/jobs/nope`), 404, { error: 'job not found' });
       await expectReply(fetch(`${url}/v1/jobs/nope/tasks`), 404, { error: 'job not found' });
     });
   });
 
   describe(`${faceName}: auth`, () => {
-    const tokens = ['full', { token: 'reader', scopes: ['jobs:read'] }, { token: 'reporter', scopes: ['task:report'] }];
+    const tokens = ['full', { token: 'reader', scopes: ['job:read'] }, { token: 'reporter', scopes: ['task:report'] }, { token: 'acme', scopes: ['tenant:acme'] }];
 
-    it('401 missing bearer token, 401 invalid token; Bearer or X-SPLAI-Token accepted; healthz open', async () => {
+    it('register, heartbeat and poll never look at the token', async () => {
       const { url } = await start({ tokens });
-      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1' }), 401, { error: 'missing bearer token' });
-      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1' }, { 'x-splai-token': 'wrong' }), 401, { error: 'invalid token' });
-      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1' }, { authorization: 'Bearer wrong' }), 401, { error: 'invalid token' });
-      await expectReply(fetch(`${url}/v1/workers/w1/assignments`), 401, { error: 'missing bearer token' });
-      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1' }, { authorization: 'Bearer full' }), 200, { accepted: true, heartbeat_interval_seconds: 5 });
-      await expectReply(post(`${url}/v1/workers/w1/heartbeat`, {}, { 'x-splai-token': 'full' }), 200, { accepted: true });
-      // Authorization wins over X-SPLAI-Token when both are sent.
-      await expectReply(post(`${url}/v1/workers/w1/heartbeat`, {}, { authorization: 'Bearer wrong', 'x-splai-token': 'full' }), 401, { error: 'invalid token' });
+      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'w1' }), 200, { accepted: true, heartbeat_interval_seconds: 5 });
+      await expectReply(post(`${url}/v1/workers/w1/heartbeat`, {}, { 'x-splai-token': 'wrong' }), 200, { accepted: true });
+      await expectReply(fetch(`${url}/v1/workers/w1/assignments`, { headers: { authorization: 'Bearer wrong' } }), 200, { assignments: null });
       await expectReply(fetch(`${url}/healthz`), 200, { status: 'ok' });
     });
 
-    it('403 on report for a token without task:report; 401 takes precedence over 405', async () => {
+    it('report: method, body and job first (405, 400, 404 before the token), then 401 missing/invalid, 403 tenant action denied', async () => {
       const { url, cp } = await start({ tokens });
       cp.submitJob({ job_id: 'j', tasks: [{ task_id: 't', type: 'x' }] });
       const report = { worker_id: 'w1', job_id: 'j', task_id: 't', idempotency_key: 'k', status: 'Running' };
-      const res = await post(`${url}/v1/tasks/report`, report, { 'x-splai-token': 'reader' });
-      expect(res.status).toBe(403);
-      expect(((await res.json()) as { error: string }).error).toContain('task:report');
+      await expectReply(fetch(`${url}/v1/tasks/report`), 405, { error: 'method not allowed' });
+      await expectReply(post(`${url}/v1/tasks/report`, 'x'), 400, { error: 'invalid request body' });
+      await expectReply(post(`${url}/v1/tasks/report`, { ...report, job_id: 'nope' }), 404, { error: 'job not found' });
+      await expectReply(post(`${url}/v1/tasks/report`, report), 401, { error: 'missing bearer token' });
+      await expectReply(post(`${url}/v1/tasks/report`, report, { 'x-splai-token': 'wrong' }), 401, { error: 'invalid token' });
+      await expectReply(post(`${url}/v1/tasks/report`, report, { 'x-splai-token': 'reader' }), 403, { error: 'tenant action denied' });
+      await expectReply(post(`${url}/v1/tasks/report`, report, { 'x-splai-token': 'acme' }), 403, { error: 'tenant action denied' });
+      // Authorization wins over X-SPLAI-Token when both are sent.
+      await expectReply(post(`${url}/v1/tasks/report`, report, { authorization: 'Bearer wrong', 'x-splai-token': 'full' }), 401, { error: 'invalid token' });
+      await expectReply(post(`${url}/v1/tasks/report`, { ...report, task_id: 'zz' }, { 'x-splai-token': 'reporter' }), 400, { error: 'task zz not found' });
       await expectReply(post(`${url}/v1/tasks/report`, report, { 'x-splai-token': 'reporter' }), 200, { accepted: true });
-      await expectReply(post(`${url}/v1/tasks/report`, { ...report, idempotency_key: 'k2' }, { authorization: 'Bearer full' }), 200, { accepted: true });
-      await expectReply(fetch(`${url}/v1/tasks/report`), 401, { error: 'missing bearer token' });
+      await expectReply(post(`${url}/v1/tasks/report`, { ...report, idempotency_key: 'k2' }, { authorization: 'bearer full' }), 200, { accepted: true });
+    });
+
+    it("jobs: the job's tenant and action (read, submit, cancel); the tenant from the body, else X-SPLAI-Tenant, else default", async () => {
+      const { url, cp } = await start({ tokens });
+      const dag = { job_id: 'j', tasks: [{ task_id: 't', type: 'x' }] };
+      await expectReply(post(`${url}/v1/jobs`, '{'), 400, { error: 'invalid request body' });
+      await expectReply(post(`${url}/v1/jobs`, dag), 401, { error: 'missing bearer token' });
+      await expectReply(post(`${url}/v1/jobs`, dag, { 'x-splai-token': 'reader' }), 403, { error: 'tenant action denied' });
+      await expectReply(post(`${url}/v1/jobs`, dag, { 'x-splai-token': 'acme' }), 403, { error: 'tenant action denied' });
+      await expectReply(post(`${url}/v1/jobs`, dag, { 'x-splai-token': 'acme', 'x-splai-tenant': 'acme' }), 202, { job_id: 'j', status: 'Running' });
+      expect(cp.getJob('j').tenant).toBe('acme');
+      await expectReply(post(`${url}/v1/jobs`, { ...dag, job_id: 'k', tenant: 'default' }, { 'x-splai-token': 'full', 'x-splai-tenant': 'acme' }), 202, { job_id: 'k', status: 'Running' });
+      expect(cp.getJob('k').tenant).toBe('default');
+      await expectReply(fetch(`${url}/v1/jobs/nope`), 404, { error: 'job not found' });
+      await expectReply(fetch(`${url}/v1/jobs/j`), 401, { error: 'missing bearer token' });
+      await expectReply(fetch(`${url}/v1/jobs/j`, { headers: { 'x-splai-token': 'reporter' } }), 403, { error: 'tenant action denied' });
+      // job:read without a tenant scope reads every tenant's jobs.
+      expect((await fetch(`${url}/v1/jobs/j`, { headers: { 'x-splai-token': 'reader' } })).status).toBe(200);
+      await expectReply(fetch(`${url}/v1/jobs/k`, { method: 'DELETE', headers: { 'x-splai-token': 'reader' } }), 403, { error: 'tenant action denied' });
+      await expectReply(fetch(`${url}/v1/jobs/j`, { method: 'DELETE', headers: { 'x-splai-token': 'acme' } }), 200, { accepted: true });
+      const listed = (await (await fetch(`${url}/v1/jobs`, { headers: { 'x-splai-token': 'acme' } })).json()) as { jobs: Array<{ job_id: string }> };
+      expect(listed.jobs.map((j) => j.job_id)).toEqual(['j']);
+    });
+  });
+
+  describe(`${faceName}: store failures`, () => {
+    it('the storeFailure fault: 400 on report, 404 on heartbeat and poll, 500 on register and jobs; nothing applied', async () => {
+      const { url, cp } = await start();
+      cp.register({ worker_id: 'w' });
+      cp.submitJob({ job_id: 'j', tasks: [{ task_id: 't', type: 'x' }] });
+      const message = 'pq: connection refused';
+      const once = (endpoint: 'register' | 'heartbeat' | 'assignments' | 'report' | 'jobs') => cp.faults.set(endpoint, { storeFailure: message, times: 1 });
+      once('assignments');
+      await expectReply(fetch(`${url}/v1/workers/w/assignments`), 404, { error: message });
+      const a = cp.assignments('w', 1).assignments![0]!;
+      once('heartbeat');
+      await expectReply(post(`${url}/v1/workers/w/heartbeat`, { running_tasks: 1 }), 404, { error: message });
+      expect(cp.worker('w')?.running_tasks).toBe(0);
+      once('report');
+      const report = { worker_id: 'w', job_id: 'j', task_id: 't', lease_id: a.lease_id, idempotency_key: 'k', status: 'Completed' };
+      await expectReply(post(`${url}/v1/tasks/report`, report), 400, { error: message });
+      expect(cp.task('j', 't').status).toBe('Assigned');
+      once('register');
+      await expectReply(post(`${url}/v1/workers/register`, { worker_id: 'x' }), 500, { error: message });
+      once('jobs');
+      await expectReply(post(`${url}/v1/jobs`, { tasks: [{ task_id: 't', type: 'x' }] }), 500, { error: message });
+      expect(cp.jobs()).toHaveLength(1);
+      expect(cp.faults.injected.storeFailure).toBe(5);
+      await expectReply(post(`${url}/v1/tasks/report`, report), 200, { accepted: true });
     });
   });
 

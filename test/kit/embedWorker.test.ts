@@ -24,6 +24,9 @@ beforeAll(async () => {
 afterEach(async () => {
   await worker?.stop();
   worker = undefined;
+  // Like the real gateway, the control plane never forgets a worker by itself:
+  // one left from an earlier test would still compete for tasks.
+  controlPlane.forgetWorkers();
 });
 afterAll(async () => {
   server.close();

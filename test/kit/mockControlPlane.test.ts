@@ -14,6 +14,8 @@ const server = setupServer(...handlers);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
   controlPlane.faults.clear();
+  // The gateway never forgets a worker: one left from an earlier test would compete for tasks.
+  controlPlane.forgetWorkers();
   server.resetHandlers();
 });
 afterAll(() => server.close());
@@ -90,10 +92,11 @@ describe('a worker protocol session against the mock control plane', () => {
   });
 
   it('a lease that is not extended expires; the late report is refused as stale', async () => {
-    const { job_id } = controlPlane.submitJob({ tasks: [{ task_id: 'slow', type: 'aggregation' }] });
+    const { job_id } = controlPlane.submitJob({ tasks: [{ task_id: 'slow', type: 'tool_execution', inputs: { command: 'sleep 60' } }] });
     await post('/v1/workers/register', { worker_id: 'a' });
-    await post('/v1/workers/register', { worker_id: 'b' });
     const [first] = await poll('a', 1);
+    // b has bash, so the gateway's scheduler prefers it for a tool_execution task.
+    await post('/v1/workers/register', { worker_id: 'b', tools: ['bash'] });
     clock.advance(16_000); // worker a never heartbeats
     const [second] = await poll('b', 1);
     expect(second).toMatchObject({ task_id: 'slow', attempt: 2 });
