@@ -1,13 +1,13 @@
 /**
- * HTTP client of the SPLAI control plane (the four worker endpoints + healthz).
+ * HTTP client of the SPLAI control plane (the four worker endpoints + healthz),
+ * over node:http with keep-alive (httpTransport.ts says why not ky or fetch).
  *
- * Retries: this client never retries (ky's retry is off). Every failure is
+ * Retries: this client never retries. Every failure is
  * thrown as a classified ControlPlaneError and the layer that knows the context
  * retries: the registration machine (backoff until accepted), the heartbeat and
  * poller machines (next tick), the reporter (per-task queue with backoff).
  * See docs/decisions/003-where-retries-live.md.
  */
-import ky, { type KyInstance } from 'ky';
 import * as v from 'valibot';
 import {
   AssignmentsResponseSchema,
@@ -24,6 +24,7 @@ import { describeIssues } from '../protocol/parseAssignment.js';
 import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import { classifyStatus, type Operation } from './classifyResponse.js';
 import { ControlPlaneError } from './ControlPlaneError.js';
+import { HttpTransport, type HttpReply } from './httpTransport.js';
 
 export interface ControlPlaneClientOptions {
   readonly baseUrl: string;
@@ -45,18 +46,21 @@ export interface ControlPlaneApi {
 }
 
 export class ControlPlaneClient implements ControlPlaneApi {
-  private readonly http: KyInstance;
+  private readonly http: HttpTransport;
   private readonly around: NonNullable<ControlPlaneClientOptions['around']>;
 
   constructor(options: ControlPlaneClientOptions) {
-    this.http = ky.create({
-      prefixUrl: options.baseUrl,
-      timeout: options.timeoutMillis,
-      retry: 0,
-      throwHttpErrors: false,
+    this.http = new HttpTransport({
+      baseUrl: options.baseUrl,
+      timeoutMillis: options.timeoutMillis,
       headers: options.token ? { 'X-SPLAI-Token': options.token } : {},
     });
     this.around = options.around ?? ((_operation, call) => call());
+  }
+
+  /** Close the idle connections to the control plane. */
+  close(): void {
+    this.http.close();
   }
 
   async register(body: RegisterRequest, signal?: AbortSignal): Promise<RegisterResponse> {
@@ -89,20 +93,15 @@ export class ControlPlaneClient implements ControlPlaneApi {
     schema: v.GenericSchema<unknown, T> | undefined,
   ): Promise<T> {
     return this.around(operation, async () => {
-      let response: Response;
-      let text: string;
+      let response: HttpReply;
       try {
-        response = await this.http(path, {
-          method,
-          ...(options.body === undefined ? {} : { json: options.body }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
-        text = await response.text();
+        response = await this.http.request(method === 'get' ? 'GET' : 'POST', path, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
       } catch (error) {
         if (options.signal?.aborted) throw error;
         throw new ControlPlaneError('transient', operation, describeNetworkError(error));
       }
-      if (!response.ok) {
+      const { text } = response;
+      if (response.status < 200 || response.status >= 300) {
         const message = errorMessage(text);
         throw new ControlPlaneError(classifyStatus(operation, response.status, message), operation, `HTTP ${response.status}: ${message}`, response.status);
       }
@@ -132,6 +131,6 @@ function errorMessage(text: string): string {
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'request timed out';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
+  // A socket error says what it is in its code (ECONNREFUSED, ECONNRESET, ENOTFOUND ...).
+  return (error as NodeJS.ErrnoException).code ?? error.message;
 }
