@@ -58,6 +58,22 @@ export class ControlPlaneClient implements ControlPlaneApi {
     this.around = options.around ?? ((_operation, call) => call());
   }
 
+  /**
+   * `GET /v1/metrics`, for `splai-worker verify`: the gateway's one read-only
+   * endpoint that reads the token (it wants the metrics or operator scope).
+   * 401 means the token is missing or unknown; 403 that it is known but lacks
+   * those scopes, which says nothing of whether it may report.
+   */
+  async probeToken(signal?: AbortSignal): Promise<{ readonly status: number; readonly error: string }> {
+    let reply: HttpReply;
+    try {
+      reply = await this.http.request('GET', 'v1/metrics', undefined, signal);
+    } catch (error) {
+      throw new ControlPlaneError('transient', 'healthz', describeNetworkError(error));
+    }
+    return { status: reply.status, error: reply.status === 200 ? '' : errorMessage(reply.text) };
+  }
+
   /** Close the idle connections to the control plane. */
   close(): void {
     this.http.close();

@@ -144,8 +144,7 @@ export class ControlPlane {
   readonly defaultMaxRetries: number;
   readonly defaultModel: string;
   readonly defaultBackend: string;
-  /** Token table the faces authenticate against (empty: no auth). */
-  readonly tokens: TokenTable;
+  #tokens: TokenTable;
   /** Fault injection hooks, applied by both faces. */
   readonly faults: FaultInjector;
   /** Requests seen per endpoint by the faces (cheap counters for benchmarks and tests). */
@@ -168,7 +167,7 @@ export class ControlPlane {
     this.defaultMaxRetries = options.defaultMaxRetries ?? 0;
     this.defaultModel = options.defaultModel ?? DEFAULT_MODEL;
     this.defaultBackend = options.defaultBackend ?? DEFAULT_BACKEND;
-    this.tokens = buildTokenTable(options.tokens ?? []);
+    this.#tokens = buildTokenTable(options.tokens ?? []);
     this.faults = new FaultInjector(options.seed ?? 1);
     this.#store = new Store(options.staleRefs ?? 'keep', (event) => this.#emit(event));
     const backoff: Backoff = { baseMs: this.retryBackoffBaseMs, maxMs: this.retryBackoffMaxMs };
@@ -181,6 +180,21 @@ export class ControlPlane {
       overwriteTaskModel: options.overwriteTaskModel ?? true,
     };
   }
+  /** Token table the faces authenticate against (empty: no auth). */
+  get tokens(): TokenTable {
+    return this.#tokens;
+  }
+
+  /**
+   * Replaces the configured tokens, keeping every job, task and worker: as if
+   * the gateway were restarted with other `SPLAI_API_TOKENS` but kept its state
+   * (it reads them once, at start). For tests of a token revoked or rotated
+   * while a worker holds work.
+   */
+  setTokens(tokens: readonly TokenSpec[]): void {
+    this.#tokens = buildTokenTable(tokens);
+  }
+
 
   // ---------------------------------------------------------------- workers
 

@@ -120,3 +120,13 @@ export function requireTenantAction(table: TokenTable, header: (name: string) =>
   const scopes = authenticate(table, header);
   if (scopes !== undefined && !canTenantAction(scopes, tenant, action)) throw new GatewayError(403, 'tenant action denied');
 }
+
+/**
+ * requireScopes (the gateway's admin and metrics endpoints): 401 as
+ * {@link authenticate}; 403 `missing required scope (one of: a,b)` unless the
+ * token has one of `scopes`.
+ */
+export function requireScopes(table: TokenTable, header: (name: string) => string | undefined, scopes: readonly string[]): void {
+  const held = authenticate(table, header);
+  if (held !== undefined && !scopes.some((scope) => held.has(scope))) throw new GatewayError(403, `missing required scope (one of: ${scopes.join(',')})`);
+}

@@ -27,7 +27,7 @@
  * requests per second through it.
  */
 import * as v from 'valibot';
-import { authenticate, canTenantAction, requireTenantAction } from './auth.js';
+import { authenticate, canTenantAction, requireScopes, requireTenantAction } from './auth.js';
 import type { ControlPlane } from './ControlPlane.js';
 import { GARBAGE_BODY, type Endpoint, type FaultDecision } from './faults.js';
 import { GatewayError, isGatewayError } from './GatewayError.js';
@@ -206,10 +206,23 @@ function jobById(rest: string): Handler {
   };
 }
 
+/**
+ * handleMetrics: GET only, then the `metrics` or `operator` scope. The one
+ * read-only endpoint that checks a token without a job: `splai-worker verify`
+ * probes the token with it. The body is this control plane's request counts
+ * (the gateway's is its own counter snapshot).
+ */
+const metrics: Handler = (ctx) => {
+  if (ctx.req.method !== 'GET') return methodNotAllowed();
+  requireScopes(ctx.cp.tokens, header(ctx), ['metrics', 'operator']);
+  return json(200, { requests: { ...ctx.cp.requestCounts } });
+};
+
 // ------------------------------------------------------------ routing
 
 const routes = {
   healthz: { endpoint: 'healthz', handle: () => json(200, { status: 'ok' }) },
+  metrics: { endpoint: 'healthz', handle: metrics },
   register: { endpoint: 'register', handle: register },
   report: { endpoint: 'report', handle: report },
   jobs: { endpoint: 'jobs', handle: jobs },
@@ -224,6 +237,8 @@ function route(path: string): Route {
   switch (path) {
     case '/healthz':
       return routes.healthz;
+    case '/v1/metrics':
+      return routes.metrics;
     case '/v1/workers/register':
       return routes.register;
     case '/v1/tasks/report':

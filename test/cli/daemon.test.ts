@@ -20,13 +20,17 @@ async function controlPlane(options: Parameters<typeof startControlPlaneServer>[
   return server;
 }
 
-async function daemon(url: string, env: Record<string, string> = {}): Promise<{ cli: CliProcess; root: string }> {
-  const dir = await tempDir();
-  cleanups.push(dir.cleanup);
+async function daemon(url: string, env: Record<string, string> = {}, root?: string): Promise<{ cli: CliProcess; root: string }> {
+  let path = root;
+  if (path === undefined) {
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    path = dir.path;
+  }
   const cli = spawnCli(['run'], {
     SPLAI_CONTROL_PLANE_URL: url,
     SPLAI_WORKER_ID: 'cli-worker',
-    SPLAI_ARTIFACT_ROOT: dir.path,
+    SPLAI_ARTIFACT_ROOT: path,
     SPLAI_POLL_MILLIS: '100',
     SPLAI_HTTP_ADDR: 'off',
     ...env,
@@ -37,7 +41,7 @@ async function daemon(url: string, env: Record<string, string> = {}): Promise<{ 
       await cli.exited;
     }
   });
-  return { cli, root: dir.path };
+  return { cli, root: path };
 }
 
 describe('splai-worker run', () => {
@@ -77,13 +81,55 @@ describe('splai-worker run', () => {
     expect(await cli.exited).toBe(0);
   });
 
-  it('exits 1 with a clear message when the control plane rejects the token', async () => {
+  it('a refused token: takes no more work, runs nothing it could not report, says unhealthy, exits 1 naming SPLAI_API_TOKEN', async () => {
     const server = await controlPlane({ tokens: ['right-token'] });
+    // The gateway reads the token only on reports: the worker registers, polls and is handed work.
+    const { job_id } = server.controlPlane.submitJob({ tasks: [{ task_id: 'a', type: 'tool_execution', inputs: { command: 'echo ran' } }, { task_id: 'b', type: 'aggregation', inputs: { items_json: '[{"x":1}]' } }] });
     const { cli } = await daemon(server.url, { SPLAI_API_TOKEN: 'wrong-token' });
     expect(await cli.exited).toBe(1);
-    expect(cli.stderr()).toMatch(/worker failed: register: HTTP 401: invalid token/);
-    expect(cli.stderr()).not.toContain('wrong-token');
+    expect(cli.stderr()).toMatch(/worker failed: the control plane refused SPLAI_API_TOKEN \(report: HTTP 401: invalid token\); no new work is taken/);
+    expect(cli.stderr() + cli.stdout()).not.toContain('wrong-token');
+    // No report got through and no task ran; the scheduler is told not to choose this worker.
+    expect(server.controlPlane.tasks(job_id).flatMap((t) => t.reports)).toEqual([]);
+    expect(server.controlPlane.worker('cli-worker')?.health).toBe('unhealthy');
   });
+
+  it('a token revoked mid-run: the kept report is delivered after a restart with a good token, the job completes, each task runs once', async () => {
+    // A short lease, so the restarted worker does not wait long for the leases its first run held.
+    const server = await controlPlane({ tokens: ['old-token'], leaseMs: 2000 });
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const env = { SPLAI_LEASE_SECONDS: '2', SPLAI_MAX_PARALLEL_TASKS: '2' };
+    const { job_id } = server.controlPlane.submitJob({ job_id: 'rotate', tasks: [{ task_id: 'slow', type: 'tool_execution', inputs: { command: 'sleep 3; echo slow-done' } }] });
+    const first = await daemon(server.url, { ...env, SPLAI_API_TOKEN: 'old-token' }, dir.path);
+    await new Promise<void>((resolve) => {
+      const off = server.controlPlane.onReport((report, outcome) => {
+        if (report.task_id === 'slow' && report.status === 'Running' && outcome === 'accepted') {
+          off();
+          resolve();
+        }
+      });
+    });
+    // The operator rotates the gateway's tokens while 'slow' runs; a new task arrives.
+    server.controlPlane.setTokens(['new-token']);
+    server.controlPlane.submitJob({ job_id: 'rotate-2', tasks: [{ task_id: 'later', type: 'aggregation', inputs: { items_json: '[{"y":2}]' } }] });
+    expect(await first.cli.exited).toBe(1);
+    expect(first.cli.stderr()).toMatch(/refused SPLAI_API_TOKEN \(report: HTTP 401: invalid token\).*stay in .*outbox/);
+    // 'slow' finished during the drain; its Completed report waits in the outbox.
+    expect(server.controlPlane.task(job_id, 'slow').status).toBe('Running');
+
+    const second = await daemon(server.url, { ...env, SPLAI_API_TOKEN: 'new-token' }, dir.path);
+    expect((await server.controlPlane.waitForJob(job_id, { timeoutMs: 20_000 })).status).toBe('Completed');
+    expect((await server.controlPlane.waitForJob('rotate-2', { timeoutMs: 20_000 })).status).toBe('Completed');
+    const slow = server.controlPlane.task(job_id, 'slow');
+    expect(slow.reports.map((r) => `${r.status}#${r.attempt}`)).toEqual(['Running#1', 'Completed#1']);
+    // 'later' was handed to the first run, whose Running report was refused: it ran once, in the second run.
+    const later = server.controlPlane.task('rotate-2', 'later');
+    expect(later.reports.filter((r) => r.status === 'Running')).toHaveLength(1);
+    expect(later.reports.at(-1)).toMatchObject({ status: 'Completed', attempt: 2 });
+    second.cli.child.kill('SIGTERM');
+    expect(await second.cli.exited).toBe(0);
+  }, 40_000);
 
   it('exits 2 naming the variable when a setting is malformed', async () => {
     const { cli } = await daemon('http://127.0.0.1:9', { SPLAI_MAX_PARALLEL_TASKS: 'many' });

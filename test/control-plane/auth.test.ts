@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildTokenTable, canTenantAction, readToken, type TenantAction } from '../../control-plane/auth.js';
+import { ControlPlane } from '../../control-plane/ControlPlane.js';
+import { handleRequest } from '../../control-plane/routes.js';
 
 const actions: TenantAction[] = ['read', 'submit', 'report', 'cancel'];
 const allowed = (scopes: string[], tenant = 'default') => actions.filter((a) => canTenantAction(new Set(scopes), tenant, a));
@@ -62,5 +64,24 @@ describe('rule: tokens, roles and the default roles', () => {
 
   it('with no usable token, authentication is off', () => {
     expect(buildTokenTable([{ token: 'x', scopes: [' '] }]).size).toBe(0);
+  });
+});
+
+describe('rule: GET /v1/metrics needs the metrics or operator scope (handleMetrics, requireScopes)', () => {
+  const call = async (cp: ControlPlane, method: string, token?: string) => {
+    const reply = await handleRequest(cp, { method, url: '/v1/metrics', header: (name) => (name === 'x-splai-token' ? token : undefined), body: async () => '' });
+    return reply.kind === 'reply' ? { status: reply.status, body: reply.body } : { status: 0, body: '' };
+  };
+
+  it('answers 401 without a known token, 403 without the scope, 200 with it; anyone when tokens are off', async () => {
+    const cp = new ControlPlane({ tokens: ['operator-token', { token: 'reporter', scopes: ['task:report'] }, { token: 'watcher', scopes: ['metrics'] }] });
+    expect(await call(cp, 'GET')).toMatchObject({ status: 401, body: expect.stringContaining('missing bearer token') });
+    expect(await call(cp, 'GET', 'who')).toMatchObject({ status: 401, body: expect.stringContaining('invalid token') });
+    expect(await call(cp, 'GET', 'reporter')).toMatchObject({ status: 403, body: expect.stringContaining('missing required scope (one of: metrics,operator)') });
+    expect(await call(cp, 'GET', 'watcher')).toMatchObject({ status: 200 });
+    expect(await call(cp, 'GET', 'operator-token')).toMatchObject({ status: 200 });
+    expect(await call(new ControlPlane(), 'GET')).toMatchObject({ status: 200 });
+    // The method is checked before the token.
+    expect(await call(cp, 'POST')).toMatchObject({ status: 405 });
   });
 });

@@ -81,6 +81,8 @@ describe('all six task types end to end', () => {
   it('completes a DAG of llm_inference, model_download, tool_execution, embedding, retrieval and aggregation', async () => {
     const { job_id } = controlPlane.controlPlane.submitJob({
       job_id: 'six',
+      // The gateway sets every task's `model` from the job's (its router's default otherwise).
+      model: 'acme/tiny-model',
       tasks: [
         { task_id: 'fetch-model', type: 'model_download', inputs: { model: 'acme/tiny-model' } },
         { task_id: 'generate', type: 'llm_inference', depends_on: ['fetch-model'], inputs: { prompt: 'Where is Lyon?', model: 'acme/tiny-model', _install_model_if_missing: 'true' } },

@@ -121,7 +121,7 @@ describe.concurrent('the real daemon under control-plane and worker faults', () 
       await expectNoLeftovers(s.marker);
       // Like the gateway: a Running task is never re-queued by lease expiry (lease 2 s here).
       await sleep(3000);
-      for (const id of orphaned) expect(s.cp.task(s.jobId, id).status).toBe('Running');
+      for (const id of orphaned) expect(s.cp.task(s.jobOf(id), id).status).toBe('Running');
       s.startDaemon();
       await s.waitForJob(50_000);
       const interrupted = s.ledger.failedAccepted.filter((f) => f.error === INTERRUPTED_ERROR).map((f) => f.task);
@@ -147,7 +147,8 @@ describe.concurrent('the real daemon under control-plane and worker faults', () 
 
   it('SIGTERM with long tasks in flight: they finish and are reported; past the grace, or on a second signal, they are aborted and reported Failed', async () => {
     await scenario('SIGTERM with long tasks in flight', async (s) => {
-      s.submit(N, { count: 6, seconds: 2 });
+      // Each phase gets slow tasks of its own: within a job the gateway's order is its own.
+      s.submit(N, { count: 2, seconds: 2 });
       // 1. A grace well above the 2 s tasks (sandbox start-up is slow on a loaded 2-core
       //    box): they finish during the drain and are reported before the exit.
       const first = s.startDaemon({ SPLAI_DRAIN_GRACE_SECONDS: '20' });
@@ -157,6 +158,7 @@ describe.concurrent('the real daemon under control-plane and worker faults', () 
       for (const id of inFlight) expect(s.ledger.completedAccepted.get(id)).toBe(1);
       expect(s.ledger.healths.has('unhealthy')).toBe(true);
       // 2. Grace 0.5 s < the 2 s tasks: aborted, reported Failed "worker shutting down", exit 0.
+      s.submit(0, { count: 2, seconds: 2 });
       const secondStarted = Date.now();
       const second = s.startDaemon({ SPLAI_DRAIN_GRACE_SECONDS: '0.5' });
       await s.waitUntil(() => s.ledger.runningLog.some((r) => r.at > secondStarted && r.task.startsWith('slow-')), 40_000, 'last slow tasks Running');
@@ -164,6 +166,7 @@ describe.concurrent('the real daemon under control-plane and worker faults', () 
       const shutDown = s.ledger.failedAccepted.filter((f) => f.error === 'worker shutting down');
       expect(shutDown.length).toBeGreaterThan(0);
       // 3. A long grace, but a second SIGTERM: abort at once, report Failed, exit 0.
+      s.submit(0, { count: 2, seconds: 2 });
       const thirdStarted = Date.now();
       const third = s.startDaemon({ SPLAI_DRAIN_GRACE_SECONDS: '120' });
       await s.waitUntil(() => s.ledger.runningLog.some((r) => r.at > thirdStarted && r.task.startsWith('slow-')), 40_000, 'slow tasks Running again');

@@ -105,8 +105,11 @@ export class Scenario {
   server: RunningControlPlane;
   readonly daemons: Daemon[] = [];
   readonly started = Date.now();
-  jobId = '';
+  /** Every job submitted, oldest first; task ids are unique across them. */
+  readonly jobIds: string[] = [];
   taskIds: string[] = [];
+  #cheapSubmitted = 0;
+  #slowSubmitted = 0;
   note = '';
 
   private constructor(server: RunningControlPlane, readonly dir: string, readonly name: string) {
@@ -130,22 +133,31 @@ export class Scenario {
     }
   }
 
-  /** Submit one job: `cheap` aggregation tasks with inline items, plus `slow` sandboxed sleeps. */
+  /**
+   * Submit one job: `cheap` aggregation tasks with inline items, plus `slow`
+   * sandboxed sleeps. Ids continue across jobs (agg-0.., slow-0..). Within a job
+   * the gateway hands tasks out in an order of its own (priority, age, a hash),
+   * so a scenario that needs tasks for a later phase submits them then.
+   */
   submit(cheap: number, slow: { count: number; seconds: number } = { count: 0, seconds: 0 }, extra: Partial<TaskSubmission> = {}): string {
     const tasks: TaskSubmission[] = [];
     for (let i = 0; i < cheap; i++) {
-      tasks.push({ task_id: `agg-${i}`, type: 'aggregation', inputs: { items_json: JSON.stringify([{ n: i, name: `item ${i}` }, { tag: this.name }]) }, max_retries: 20, ...extra });
+      const n = this.#cheapSubmitted++;
+      tasks.push({ task_id: `agg-${n}`, type: 'aggregation', inputs: { items_json: JSON.stringify([{ n, name: `item ${n}` }, { tag: this.name }]) }, max_retries: 20, ...extra });
     }
     for (let i = 0; i < slow.count; i++) {
       // A marker makes this scenario's sandboxed processes findable in /proc.
-      tasks.push({ task_id: `slow-${i}`, type: 'tool_execution', inputs: { command: `sleep ${slow.seconds}; echo ${this.marker}` }, max_retries: 20, ...extra });
+      tasks.push({ task_id: `slow-${this.#slowSubmitted++}`, type: 'tool_execution', inputs: { command: `sleep ${slow.seconds}; echo ${this.marker}` }, max_retries: 20, ...extra });
     }
-    // Interleave the slow ones so they run while the cheap ones stream through.
-    const ordered = [...tasks.filter((t) => t.task_id.startsWith('slow-')).slice(0, 2), ...tasks.filter((t) => t.task_id.startsWith('agg-')), ...tasks.filter((t) => t.task_id.startsWith('slow-')).slice(2)];
-    const { job_id } = this.cp.submitJob({ tasks: ordered });
-    this.jobId = job_id;
-    this.taskIds = ordered.map((t) => t.task_id);
+    const { job_id } = this.cp.submitJob({ tasks });
+    this.jobIds.push(job_id);
+    this.taskIds.push(...tasks.map((t) => t.task_id));
     return job_id;
+  }
+
+  /** The job of a task id (ids are unique across this scenario's jobs). */
+  jobOf(taskId: string): string {
+    return this.jobIds.find((id) => this.cp.tasks(id).some((t) => t.task_id === taskId)) ?? '';
   }
 
   get marker(): string {
@@ -191,12 +203,15 @@ export class Scenario {
     }
   }
 
-  /** Wait for the job to end; it must end Completed. */
+  /** Wait for every job to end; each must end Completed. */
   async waitForJob(timeoutMs: number): Promise<void> {
-    const job = await this.cp.waitForJob(this.jobId, { timeoutMs }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${this.daemons.at(-1)?.tail() ?? ''}`);
-    });
-    if (job.status !== 'Completed') throw new Error(`${this.name}: job ended ${job.status}: ${job.error ?? ''}`);
+    const deadline = Date.now() + timeoutMs;
+    for (const jobId of this.jobIds) {
+      const job = await this.cp.waitForJob(jobId, { timeoutMs: Math.max(1, deadline - Date.now()) }).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${this.daemons.at(-1)?.tail() ?? ''}`);
+      });
+      if (job.status !== 'Completed') throw new Error(`${this.name}: job ${jobId} ended ${job.status}: ${job.error ?? ''}`);
+    }
   }
 
   /** Stop the control plane's HTTP face (the port refuses connections), keeping its state. */

@@ -56,12 +56,14 @@ describe('traces', () => {
     const exporter = new InMemorySpanExporter();
     tracing = await startTracing({ workerId: 'ops-worker', exporter, env: {} });
     harness = await startHarness({ instrument: tracing!, tokens: ['right-token'], config: { apiToken: 'wrong-token' } });
+    // The gateway reads the token on reports only: the first report is the refused call.
+    harness.controlPlane.controlPlane.submitJob({ tasks: [{ task_id: 't', type: 'aggregation', inputs: { items_json: '[{"a":1}]' } }] });
     harness.worker.start();
     const output = await harness.worker.done;
     expect(output.status).toBe('failed');
-    const [register] = named(exporter.getFinishedSpans(), 'control_plane.register');
-    expect(register?.status.code).toBe(2); // ERROR
-    expect(register?.attributes).toMatchObject({ 'splai.error_kind': 'auth', 'http.response.status_code': 401 });
+    const [report] = named(exporter.getFinishedSpans(), 'control_plane.report');
+    expect(report?.status.code).toBe(2); // ERROR
+    expect(report?.attributes).toMatchObject({ 'splai.error_kind': 'auth', 'http.response.status_code': 401 });
   });
 
   it('is off, loading nothing, unless an OTLP endpoint is configured', async () => {
