@@ -11,9 +11,15 @@
  *   work in the pool, and reports `Failed` with the reason, so the scheduler
  *   retries it at once. A failed task is never re-run here: retries belong to the
  *   scheduler.
+ * - `supersede`: the gateway gave this same task to this worker again, with a
+ *   higher attempt (it re-queued it while it ran: pre-emption, or the lease ran
+ *   out while the `Running` report was on its way). The task adopts the new
+ *   attempt instead of running a second time: its reports from then on carry
+ *   the new lease and keys (a `Running` for it first), so the gateway accepts
+ *   them; reports of the old attempt are stale or harmless.
  * It always ends in a final state whose output the supervisor routes.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, setup, spawnChild } from 'xstate';
 import type { ReportOutcome } from '../actors/reporter.js';
 import { finalKey, runningKey } from '../protocol/keys.js';
 import type { Assignment, ReportRequest } from '../protocol/schemas.js';
@@ -48,7 +54,12 @@ export interface TaskOutput {
   readonly modelInstalled: string | undefined;
 }
 
-export interface TaskContext extends TaskInput {
+export interface TaskContext extends Omit<TaskInput, 'attempt' | 'leaseId'> {
+  /** The attempt the reports are for: the assignment's, or a later one adopted (`supersede`). */
+  attempt: number;
+  leaseId: string;
+  /** A later attempt that arrived while a report of the current one was on its way. */
+  pending: Attempt | undefined;
   status: TaskStatusOutcome;
   error: string;
   uri: string;
@@ -57,7 +68,13 @@ export interface TaskContext extends TaskInput {
   modelInstalled: string | undefined;
 }
 
-export type TaskEvent = { type: 'abort'; reason: string };
+/** A later attempt of the same task, handed to this worker while the task runs. */
+export interface Attempt {
+  readonly attempt: number;
+  readonly leaseId: string;
+}
+
+export type TaskEvent = { type: 'abort'; reason: string } | ({ type: 'supersede' } & Attempt);
 
 function reportOf(context: TaskContext, status: 'Running' | 'Completed' | 'Failed'): ReportRequest {
   const key = status === 'Running' ? runningKey : finalKey;
@@ -93,11 +110,22 @@ export const taskMachine = setup({
   },
   actions: {
     log: (_, _entry: LogEntry) => undefined,
+    /** Remember a later attempt; it is adopted once the report on its way settles. */
+    holdAttempt: assign({ pending: ({ context, event }) => (event.type === 'supersede' && event.attempt > context.attempt ? { attempt: event.attempt, leaseId: event.leaseId } : context.pending) }),
+    /** Take the later attempt as this task's identity. */
+    adoptAttempt: assign(({ context, event }) => {
+      const next = event.type === 'supersede' ? { attempt: event.attempt, leaseId: event.leaseId } : context.pending;
+      return next === undefined || next.attempt <= context.attempt ? {} : { attempt: next.attempt, leaseId: next.leaseId, pending: undefined };
+    }),
+  },
+  guards: {
+    hasPending: ({ context }) => context.pending !== undefined,
+    isLater: ({ context, event }) => event.type === 'supersede' && event.attempt > context.attempt,
   },
 }).createMachine({
   id: 'task',
   initial: 'starting',
-  context: ({ input }) => ({ ...input, status: 'Failed', error: input.invalid ?? '', uri: '', durationMillis: 0, executorMillis: 0, modelInstalled: undefined }),
+  context: ({ input }) => ({ ...input, pending: undefined, status: 'Failed', error: input.invalid ?? '', uri: '', durationMillis: 0, executorMillis: 0, modelInstalled: undefined }),
   states: {
     starting: {
       always: [
@@ -113,14 +141,30 @@ export const taskMachine = setup({
       ],
     },
     reportingRunning: {
-      on: { abort: { target: 'reportingResult', actions: assign({ status: 'Failed', error: ({ event }) => event.reason }) } },
+      on: {
+        abort: { target: 'reportingResult', actions: assign({ status: 'Failed', error: ({ event }) => event.reason }) },
+        supersede: { actions: 'holdAttempt' },
+      },
       invoke: {
         src: 'report',
         input: ({ context }) => reportOf(context, 'Running'),
         onDone: [
           {
-            // Not wanted (stale lease, job gone, rejected), or the token was refused: never run it.
-            guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected' || event.output === 'refused',
+            // The token was refused: no report of this worker gets through; never run it.
+            guard: ({ event }) => event.output === 'refused',
+            target: 'abandoned',
+            actions: { type: 'log', params: ({ context }) => ({ level: 'warn', actor: 'task', message: 'control plane refused the token; not running the task', fields: taskFields(context) }) },
+          },
+          {
+            // A later attempt of this task is ours now: report Running for it (the old one may be stale).
+            guard: 'hasPending',
+            target: 'reportingRunning',
+            reenter: true,
+            actions: ['adoptAttempt', { type: 'log', params: ({ context }) => ({ level: 'info', actor: 'task', message: 'the control plane gave this task again with a later attempt: adopting it', fields: taskFields(context) }) }],
+          },
+          {
+            // Not wanted (stale lease, job gone, rejected): never run it.
+            guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected',
             target: 'abandoned',
             actions: { type: 'log', params: ({ context, event }) => ({ level: 'warn', actor: 'task', message: `control plane refused the Running report (${event.output}); not running the task`, fields: taskFields(context) }) },
           },
@@ -135,6 +179,15 @@ export const taskMachine = setup({
       on: {
         // Leaving this state stops the execute actor, whose signal aborts the work.
         abort: { target: 'reportingResult', actions: assign({ status: 'Failed', error: ({ event }) => event.reason }) },
+        // The work goes on; the gateway hears Running for the new attempt (the reporter keeps per-task order).
+        supersede: {
+          guard: 'isLater',
+          actions: [
+            'adoptAttempt',
+            { type: 'log', params: ({ context }) => ({ level: 'info', actor: 'task', message: 'the control plane gave this task again with a later attempt: adopting it, still running', fields: taskFields(context) }) },
+            spawnChild('report', { input: ({ context }) => reportOf(context, 'Running') }),
+          ],
+        },
       },
       invoke: {
         src: 'execute',
@@ -155,6 +208,7 @@ export const taskMachine = setup({
       },
     },
     reportingResult: {
+      on: { supersede: { actions: 'holdAttempt' } },
       entry: {
         type: 'log',
         params: ({ context }) =>
@@ -165,7 +219,11 @@ export const taskMachine = setup({
       invoke: {
         src: 'report',
         input: ({ context }) => reportOf(context, context.status === 'Completed' ? 'Completed' : 'Failed'),
-        onDone: 'done',
+        onDone: [
+          // The result is known; the later attempt only needs its own report of it.
+          { guard: 'hasPending', target: 'reportingResult', reenter: true, actions: 'adoptAttempt' },
+          { target: 'done' },
+        ],
         onError: {
           target: 'done',
           actions: { type: 'log', params: ({ context, event }) => ({ level: 'error', actor: 'task', message: `could not queue the final report: ${errorText(event.error)}`, fields: taskFields(context) }) },

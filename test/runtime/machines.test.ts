@@ -425,6 +425,97 @@ describe('tasks', () => {
   });
 });
 
+describe('a task handed out again with a later attempt while it runs', () => {
+  const later = (task: string, attempt: number) => assignment(task, { attempt, lease_id: `w1:${task}:${attempt}:9` });
+  const summary = (reports: ReportRequest[]) => reports.map((r) => `${r.status}#${r.idempotency_key.split(':')[3]} ${r.lease_id}`);
+
+  it('while it executes: adopts the attempt (Running for it, the final under its lease), runs once', async () => {
+    const reports: ReportRequest[] = [];
+    let executions = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const work = queue([assignment('t1')]);
+    const { actor } = start({
+      poll: work.poll,
+      report: async (r) => (reports.push(r), 'delivered'),
+      execute: async (a) => (executions++, await gate, ok(a)),
+    }, { input: { pollMillis: 5 } });
+    await until(() => executions === 1);
+    work.add(later('t1', 2));
+    await until(() => reports.length === 2);
+    release();
+    await waitFor(actor, (s) => s.matches('idle') && s.context.completed === 1);
+    expect(executions).toBe(1);
+    expect(summary(reports)).toEqual(['Running#1 w1:t1:1:1', 'Running#2 w1:t1:2:9', 'Completed#2 w1:t1:2:9']);
+    // The slot the poller counted for the second item came back: two free slots again.
+    work.add(assignment('t2'), assignment('t3'));
+    await waitFor(actor, (s) => s.context.completed === 3);
+  });
+
+  it('while its Running report is on the way (and comes back stale): runs it once, under the later attempt', async () => {
+    const reports: ReportRequest[] = [];
+    let executions = 0;
+    let answerFirstRunning!: (outcome: 'stale-lease') => void;
+    const work = queue([assignment('t1')]);
+    const { actor } = start({
+      poll: work.poll,
+      report: (r) => {
+        reports.push(r);
+        // The lease ran out while this report was slow: the gateway re-leased the task.
+        if (reports.length === 1) return new Promise((resolve) => (answerFirstRunning = resolve));
+        return Promise.resolve('delivered');
+      },
+      execute: async (a) => (executions++, ok(a)),
+    }, { input: { pollMillis: 5 } });
+    await until(() => reports.length === 1);
+    work.add(later('t1', 2));
+    await until(() => work.asked.length >= 3);
+    answerFirstRunning('stale-lease');
+    await waitFor(actor, (s) => s.matches('idle') && s.context.completed === 1);
+    expect(executions).toBe(1);
+    expect(summary(reports)).toEqual(['Running#1 w1:t1:1:1', 'Running#2 w1:t1:2:9', 'Completed#2 w1:t1:2:9']);
+  });
+
+  it('while its final report is being saved: reports the same result for the later attempt, without running again', async () => {
+    const reports: ReportRequest[] = [];
+    let executions = 0;
+    let saveFinal!: () => void;
+    const work = queue([assignment('t1')]);
+    const { actor } = start({
+      poll: work.poll,
+      report: (r) => {
+        reports.push(r);
+        if (r.status === 'Completed' && saveFinal === undefined) return new Promise((resolve) => (saveFinal = () => resolve('queued')));
+        return Promise.resolve('delivered');
+      },
+      execute: async (a) => (executions++, ok(a)),
+    }, { input: { pollMillis: 5 } });
+    await until(() => saveFinal !== undefined);
+    work.add(later('t1', 2));
+    await until(() => work.asked.length >= 3);
+    saveFinal();
+    await waitFor(actor, (s) => s.matches('idle') && s.context.completed === 1);
+    expect(executions).toBe(1);
+    expect(summary(reports)).toEqual(['Running#1 w1:t1:1:1', 'Completed#1 w1:t1:1:1', 'Completed#2 w1:t1:2:9']);
+  });
+
+  it('an equal or older attempt of a running task is a duplicate: ignored', async () => {
+    const reports: ReportRequest[] = [];
+    let executions = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const work = queue([assignment('t1', { attempt: 2, lease_id: 'w1:t1:2:5' })]);
+    const { actor } = start({ poll: work.poll, report: async (r) => (reports.push(r), 'delivered'), execute: async (a) => (executions++, await gate, ok(a)) }, { input: { pollMillis: 5 } });
+    await until(() => executions === 1);
+    work.add(assignment('t1', { attempt: 1, lease_id: 'w1:t1:1:1' }));
+    await until(() => work.asked.length >= 3);
+    release();
+    await waitFor(actor, (s) => s.matches('idle') && s.context.completed === 1);
+    expect(executions).toBe(1);
+    expect(summary(reports)).toEqual(['Running#2 w1:t1:2:5', 'Completed#2 w1:t1:2:5']);
+  });
+});
+
 describe('shutdown', () => {
   it('drains: stops polling, finishes and reports in-flight work, then stops', async () => {
     let release!: () => void;
