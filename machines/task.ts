@@ -191,7 +191,8 @@ export const taskMachine = setup({
       },
       invoke: {
         src: 'execute',
-        input: ({ context }) => context.assignment!,
+        // The attempt the gateway knows now: a later one may have been adopted before the start.
+        input: ({ context }) => ({ ...context.assignment!, attempt: context.attempt, lease_id: context.leaseId }),
         onDone: {
           target: 'reportingResult',
           actions: assign(({ event }) => {

@@ -21,10 +21,14 @@ export interface FleetOptions {
   readonly taskMillis?: number;
   readonly config?: (index: number) => Partial<WorkerConfig>;
   readonly effects?: (index: number) => Partial<WorkerEffects>;
+  /** Run tasks for real in the thread pool instead of the timed fake. */
+  readonly realExecution?: boolean;
   readonly controlPlane?: ControlPlaneServerOptions;
 }
 
 export interface Fleet {
+  /** Each worker's artifact root is `<root>/<worker id>`. */
+  readonly root: string;
   readonly server: RunningControlPlane;
   readonly workers: SplaiWorker[];
   /** Tasks each worker started, by worker id. */
@@ -70,12 +74,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         logger: createLogger({ level: 'silent', format: 'json', write: () => undefined }),
         stateDir: false,
         delays: { registrationRetry: () => 50 },
-        effects: { execute: fakeExecute(id, options.taskMillis ?? 200, { started, peak }), ...options.effects?.(i) },
+        effects: { ...(options.realExecution === true ? {} : { execute: fakeExecute(id, options.taskMillis ?? 200, { started, peak }) }), ...options.effects?.(i) },
       }),
     );
   }
   for (const worker of workers) worker.start();
   return {
+    root,
     server,
     workers,
     started,
