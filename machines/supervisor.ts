@@ -201,9 +201,13 @@ export const supervisorMachine = setup({
         // The same task, still running here, under a later attempt (the gateway re-queued it
         // while it ran): the running actor adopts the attempt; nothing runs twice.
         const runningId = Object.keys(tasks).find((id) => tasks[id]!.jobId === input.jobId && tasks[id]!.taskId === input.taskId);
-        if (runningId !== undefined && refusal === undefined && parsed.kind === 'valid' && input.attempt > tasks[runningId]!.attempt) {
+        const duplicate = running.has(key) || context.recent.has(key);
+        if (!duplicate && runningId !== undefined && refusal === undefined && parsed.kind === 'valid' && input.attempt > tasks[runningId]!.attempt) {
           enqueue({ type: 'log', params: logEntry('info', 'a task still running here was handed out again with a later attempt: adopting it', { job_id: input.jobId, task_id: input.taskId, attempt: input.attempt, running_attempt: tasks[runningId]!.attempt }) });
           running.add(key);
+          // The attempt it had is done with as far as duplicates go: delivered again, it must not run.
+          const adoptedFrom = tasks[runningId]!.key;
+          enqueue(() => context.recent.add(adoptedFrom));
           tasks[runningId] = { ...tasks[runningId]!, key, attempt: input.attempt };
           enqueue.sendTo(runningId, { type: 'supersede', attempt: input.attempt, leaseId: input.leaseId });
           if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
@@ -211,7 +215,7 @@ export const supervisorMachine = setup({
         }
         // An older (or the same) attempt of a task running here is stale: the running one wins.
         const stale = runningId !== undefined && input.attempt <= tasks[runningId]!.attempt;
-        if (stale || running.has(key) || context.recent.has(key)) {
+        if (stale || duplicate) {
           enqueue({ type: 'log', params: logEntry('warn', 'ignoring a duplicate assignment', { job_id: input.jobId, task_id: input.taskId, attempt: input.attempt }) });
           if (context.pollerRunning) enqueue.sendTo('poller', { type: 'slot.freed' });
           continue;

@@ -74,7 +74,11 @@ export interface Attempt {
   readonly leaseId: string;
 }
 
-export type TaskEvent = { type: 'abort'; reason: string } | ({ type: 'supersede' } & Attempt);
+export type TaskEvent =
+  | { type: 'abort'; reason: string }
+  | ({ type: 'supersede' } & Attempt)
+  /** The Running report of an attempt adopted while executing has settled. */
+  | { type: 'xstate.done.actor.runningAgain'; output: ReportOutcome };
 
 function reportOf(context: TaskContext, status: 'Running' | 'Completed' | 'Failed'): ReportRequest {
   const key = status === 'Running' ? runningKey : finalKey;
@@ -185,8 +189,15 @@ export const taskMachine = setup({
           actions: [
             'adoptAttempt',
             { type: 'log', params: ({ context }) => ({ level: 'info', actor: 'task', message: 'the control plane gave this task again with a later attempt: adopting it, still running', fields: taskFields(context) }) },
-            spawnChild('report', { input: ({ context }) => reportOf(context, 'Running') }),
+            spawnChild('report', { id: 'runningAgain', input: ({ context }) => reportOf(context, 'Running') }),
           ],
+        },
+        // The adopted attempt is not wanted either (leased elsewhere, job gone, refused):
+        // nothing this task could report would be accepted. Stop the work.
+        'xstate.done.actor.runningAgain': {
+          guard: ({ event }) => event.output === 'stale-lease' || event.output === 'job-gone' || event.output === 'rejected' || event.output === 'refused',
+          target: 'abandoned',
+          actions: { type: 'log', params: ({ context, event }) => ({ level: 'warn', actor: 'task', message: `control plane refused the Running report of the adopted attempt (${event.output}); stopping the task`, fields: taskFields(context) }) },
         },
       },
       invoke: {

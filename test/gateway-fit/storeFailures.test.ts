@@ -49,7 +49,10 @@ it('registers again on 404 worker not registered', async () => {
   cp.forgetWorkers();
   await new Promise<void>((resolve) => {
     const off = cp.subscribe((event) => {
-      if (event.type === 'worker.registered') (off(), resolve());
+      if (event.type === 'worker.registered') {
+        off();
+        resolve();
+      }
     });
   });
   const { job_id } = cp.submitJob(jobOf(2));

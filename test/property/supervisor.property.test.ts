@@ -36,8 +36,8 @@ const scenario = fc.record({
   slots: fc.integer({ min: 1, max: 4 }),
 });
 
-/** The dedupe key and the final-report identity the supervisor must produce for a raw item, if identifiable. */
-function identity(raw: unknown): { key: string; report: string } | undefined {
+/** The dedupe key, the final-report identity, and the task and attempt of a raw item, if identifiable. */
+function identity(raw: unknown): { key: string; report: string; task: string; attempt: number } | undefined {
   const parsed = parseAssignment(raw);
   if (parsed.kind === 'unidentifiable') return undefined;
   const [job, task, attempt, lease] =
@@ -47,7 +47,29 @@ function identity(raw: unknown): { key: string; report: string } | undefined {
   return {
     key: assignmentKey({ job_id: job, task_id: task, attempt, lease_id: lease }),
     report: reportIdentity({ job_id: job, task_id: task, lease_id: lease, idempotency_key: finalKey('w1', job, task, attempt) }),
+    task: `${job}\u0000${task}`,
+    attempt,
   };
+}
+
+/** The task and attempt of a report identity (job, task, lease, key `w1:<job>:<task>:<attempt>`). */
+function taskAttemptOf(report: string): { task: string; attempt: number } {
+  const [job = '', task = '', , key = ''] = report.split('\u0000');
+  return { task: `${job}\u0000${task}`, attempt: Number(key.split(':').at(-1)) };
+}
+
+/**
+ * Every delivered assignment is accounted for: its own final report, or a later
+ * attempt of the same task that was settled (a final report, or its Running
+ * refused). A task handed out again while it ran here adopts the later attempt,
+ * and an earlier attempt is stale once a later one exists.
+ */
+function accountedFor(id: { report: string; task: string; attempt: number }, finals: ReadonlyMap<string, number>, refused: ReadonlySet<string> = new Set()): boolean {
+  if ((finals.get(id.report) ?? 0) > 0) return true;
+  return [...finals.keys(), ...refused].some((report) => {
+    const other = taskAttemptOf(report);
+    return other.task === id.task && other.attempt > id.attempt;
+  });
 }
 
 const reportIdentity = (r: Pick<ReportRequest, 'job_id' | 'task_id' | 'lease_id' | 'idempotency_key'>) => `${r.job_id}\u0000${r.task_id}\u0000${r.lease_id}\u0000${r.idempotency_key}`;
@@ -61,7 +83,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 }
 
 describe('supervisor and task actors under random and hostile input', () => {
-  it('never fail, run each identifiable assignment at most once, and give it exactly one final report', async () => {
+  it('never fail, run each identifiable assignment (and each task at a time) at most once, and account for each with one final report', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ batches, pollFaults, executions, running, slots }) => {
         let polls = 0;
@@ -70,6 +92,8 @@ describe('supervisor and task actors under random and hostile input', () => {
         let execCalls = 0;
         let runningCalls = 0;
         const executed = new Map<string, number>();
+        const executingTasks = new Set<string>();
+        let concurrentRuns = 0;
         const finals = new Map<string, number>();
         const runningRefused = new Set<string>();
         const errors: unknown[] = [];
@@ -88,8 +112,12 @@ describe('supervisor and task actors under random and hostile input', () => {
           execute: async (a): Promise<ExecutionResult> => {
             const key = assignmentKey(a);
             executed.set(key, (executed.get(key) ?? 0) + 1);
+            const task = `${a.job_id}\u0000${a.task_id}`;
+            if (executingTasks.has(task)) concurrentRuns++;
+            executingTasks.add(task);
             const outcome = executions[execCalls++ % executions.length]!;
             await new Promise((r) => setTimeout(r, outcome === 'ok' ? 1 : 0));
+            executingTasks.delete(task);
             if (outcome === 'throw') throw new Error('executor blew up');
             return outcome === 'ok' ? { ok: true, uri: 'artifact://x', durationMillis: 1, executorMillis: 1 } : { ok: false, error: 'task failed', durationMillis: 1, executorMillis: 1 };
           },
@@ -120,18 +148,26 @@ describe('supervisor and task actors under random and hostile input', () => {
         expect(actor.getSnapshot().status).toBe('active');
         expect(actor.getSnapshot().context.inFlight).toBe(0);
 
-        const expected = new Map<string, string>();
+        const expected = new Map<string, NonNullable<ReturnType<typeof identity>>>();
         for (const raw of batches.flat()) {
           const id = identity(raw);
-          if (id !== undefined) expected.set(id.key, id.report);
+          if (id !== undefined) expected.set(id.key, id);
         }
-        for (const [key, report] of expected) {
+        expect(concurrentRuns, 'a task run twice at the same time').toBe(0);
+        for (const [key, id] of expected) {
           expect(executed.get(key) ?? 0, `runs of ${JSON.stringify(key)}`).toBeLessThanOrEqual(1);
-          const want = runningRefused.has(report) ? 0 : 1;
-          expect(finals.get(report) ?? 0, `final reports of ${JSON.stringify(report)}`).toBe(want);
+          if (runningRefused.has(id.report)) {
+            expect(finals.get(id.report) ?? 0, `final reports of ${JSON.stringify(id.report)} (Running refused)`).toBe(0);
+          } else {
+            expect(accountedFor(id, finals, runningRefused), `final report for ${JSON.stringify(id.report)}`).toBe(true);
+          }
         }
-        // Nothing was reported that was not assigned.
-        for (const report of finals.keys()) expect([...expected.values()]).toContain(report);
+        // Nothing was reported that was not assigned, and nothing twice.
+        const assigned = new Set([...expected.values()].map((id) => id.report));
+        for (const [report, count] of finals) {
+          expect(assigned.has(report), report).toBe(true);
+          expect(count, report).toBe(1);
+        }
         if (pollFaults.includes('forgot')) expect(registrations).toBeGreaterThan(1);
         actor.stop();
       }),
@@ -197,7 +233,7 @@ describe('supervisor and task actors under random and hostile input', () => {
             const id = identity(raw);
             if (id !== undefined) handedIds.add(id.report);
           }
-          for (const report of started) expect(finals.get(report) ?? 0, report).toBe(1);
+          for (const report of started) expect(accountedFor({ report, ...taskAttemptOf(report) }, finals), report).toBe(true);
           for (const [report, count] of finals) {
             expect(count, report).toBe(1);
             expect(handedIds.has(report), report).toBe(true);

@@ -499,6 +499,22 @@ describe('a task handed out again with a later attempt while it runs', () => {
     expect(summary(reports)).toEqual(['Running#1 w1:t1:1:1', 'Completed#1 w1:t1:1:1', 'Completed#2 w1:t1:2:9']);
   });
 
+  it('while it executes, if the adopted attempt\'s Running is refused too: stops the work and reports nothing', async () => {
+    const reports: ReportRequest[] = [];
+    let aborted = false;
+    const work = queue([assignment('t1')]);
+    const { actor } = start({
+      poll: work.poll,
+      report: async (r) => (reports.push(r), r.status === 'Running' && r.idempotency_key.endsWith(':2:running') ? 'stale-lease' : 'delivered'),
+      execute: (a, signal) => new Promise((resolve) => signal.addEventListener('abort', () => ((aborted = true), resolve({ ok: false, error: 'aborted', durationMillis: 1, executorMillis: 1 })))),
+    }, { input: { pollMillis: 5 } });
+    await until(() => reports.length === 1);
+    work.add(later('t1', 2));
+    await until(() => aborted);
+    await waitFor(actor, (s) => s.matches('idle') && Object.keys(s.context.tasks).length === 0);
+    expect(summary(reports)).toEqual(['Running#1 w1:t1:1:1', 'Running#2 w1:t1:2:9']);
+  });
+
   it('an equal or older attempt of a running task is a duplicate: ignored', async () => {
     const reports: ReportRequest[] = [];
     let executions = 0;
