@@ -3,7 +3,8 @@
  * (the control plane stays in the parent), driven over IPC (rpc.ts).
  *
  * Methods: `floor.run`, `reference.run` (bare loops with the worker's HTTP
- * client), `worker.start` / `worker.samples` / `worker.stop` (the real worker
+ * client), `gatewayFloor.run` (the bare loop on node:http, see gatewayFloor.ts),
+ * `worker.start` / `worker.samples` / `worker.stop` (the real worker
  * via createWorker, with a timing observer), `lag.start` / `lag.stop`
  * (event-loop delay of this main thread), `cpu` (this process's CPU time).
  */
@@ -13,6 +14,7 @@ import type { WorkerConfig } from '../config/definitions.js';
 import { createWorker, type SplaiWorker } from '../runtime/createWorker.js';
 import { keepWasmOnBaselineCompiler } from '../runtime/wasmTiering.js';
 import { protocolFloor, referencePolicy } from './bareLoops.js';
+import { gatewayFloor } from './gatewayFloor.js';
 import { breakdown, type OverheadBreakdown, type TaskTimes } from './overhead.js';
 import { serve } from './rpc.js';
 import { observeEffects, type WorkerObserver } from './workerObserver.js';
@@ -81,6 +83,7 @@ serve({
     await api.register({ worker_id: p.workerId, cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' });
     return { tasks: await protocolFloor(api, p.workerId, p.lanes, p.tasks) };
   },
+  'gatewayFloor.run': async (p: { url: string; workerId: string; lanes: number; tasks: number }) => ({ tasks: await gatewayFloor(p) }),
   'reference.run': async (p: { url: string; workerId: string; pollMillis: number; maxTasks: number; cycles: number }) => {
     const api = client(p.url);
     await api.register({ worker_id: p.workerId, cpu: 1, memory: '1Gi', gpu: false, models: [], tools: [], backends: [], locality: '' });

@@ -21,6 +21,11 @@ export function sandboxJob(jobId: string, count: number): Job {
   return job(jobId, count, 'tool_execution', { command: 'true' });
 }
 
+/** Sandboxed commands that wait `seconds`: slots held, hardly any CPU. */
+export function sleepJob(jobId: string, count: number, seconds: number): Job {
+  return job(jobId, count, 'tool_execution', { command: `sleep ${seconds}` });
+}
+
 /** CPU-heavy tasks: local feature-hashing embedding of one large text. */
 export function burnJob(jobId: string, count: number, text: string): Job {
   return job(jobId, count, 'embedding', { text, embedding_backend: 'local' });

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig } from '../config/load.js';
-import { startControlPlaneServer } from '../control-plane/httpServer.js';
+import type { ControlPlane } from '../control-plane/ControlPlane.js';
+import { startControlPlaneServer, type ControlPlaneServerOptions, type RunningControlPlane } from '../control-plane/httpServer.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import type { AgentSamples, LoopLag } from './agent.js';
 import { probeCli } from './cliProbe.js';
@@ -27,8 +28,10 @@ import { parseBenchArgs, pickupPhase, planFor, type BenchPart } from './plan.js'
 import { Agent } from './rpc.js';
 import { launchFloor, sandboxDirect, spawnFloor } from './spawnFloor.js';
 import { median, rounded } from './stats.js';
-import { benchLine, medianTps, summarize, tableRows, type RawMeasurements, type Run } from './summary.js';
+import { benchLine, medianTps, summarize, tableRows, type FleetResult, type RawMeasurements, type Run } from './summary.js';
 import { formatTable } from './table.js';
+import { ControlPlaneSlot } from './controlPlaneSlot.js';
+import { measureFleet, measureSlotUtilization } from './scheduling.js';
 import { Timeline } from './timeline.js';
 
 const RUN_TIMEOUT = 300_000;
@@ -60,12 +63,17 @@ async function main(): Promise<number> {
   const machine = describeMachine(sandbox);
   progress(`${args.quick ? 'quick' : 'full'} run; ${machine.cpus} cpus, node ${machine.node}, sandbox ${machine.sandboxLevel}; logs in ${work}`);
 
-  const server = await startControlPlaneServer({ heartbeatIntervalSeconds: plan.heartbeatSeconds, defaultMaxRetries: 0 });
-  const cp = server.controlPlane;
-  const timeline = new Timeline(cp);
-  // The bare loops' own control plane: same code and settings, no worker polling it.
-  const floorServer = await startControlPlaneServer({ heartbeatIntervalSeconds: plan.heartbeatSeconds, defaultMaxRetries: 0 });
-  const floorTimeline = new Timeline(floorServer.controlPlane);
+  /** A control plane for one run, with the gateway's rules; its timeline sees every event. */
+  const withControlPlane = async <T>(body: (server: RunningControlPlane, timeline: Timeline) => Promise<T>, options: ControlPlaneServerOptions = {}): Promise<T> => {
+    const server = await startControlPlaneServer({ heartbeatIntervalSeconds: plan.heartbeatSeconds, ...options });
+    const timeline = new Timeline(server.controlPlane);
+    try {
+      return await body(server, timeline);
+    } finally {
+      timeline.close();
+      await server.close();
+    }
+  };
   let jobSeq = 0;
   const jobId = (kind: string) => `${kind}-${++jobSeq}`;
 
@@ -73,6 +81,9 @@ async function main(): Promise<number> {
   const launchRuns: Run[] = [];
   const directRuns: Run[] = [];
   const floorRuns: Run[] = [];
+  const gatewayFloorRuns: Run[] = [];
+  const slotUtilization: number[] = [];
+  const fleet: FleetResult[] = [];
   const workerRuns: Run[] = [];
   const sandboxRuns: Run[] = [];
   const referenceRuns: Run[] = [];
@@ -84,10 +95,10 @@ async function main(): Promise<number> {
   const startupMs: number[] = [];
   const rssIdleMb: number[] = [];
   const floorCpu = { agent: [] as number[], controlPlane: [] as number[] };
+  const gatewayFloorCpu = { agent: [] as number[], controlPlane: [] as number[] };
   const workerCpu = { agent: [] as number[], controlPlane: [] as number[] };
   let burnTasks = 0;
 
-  try {
     // 1. The sandbox's own programs and module, no worker (diagnostics beside the spawn floor).
     await phase('sandbox baselines', async () => {
       if (!wanted('spawn')) return;
@@ -100,126 +111,177 @@ async function main(): Promise<number> {
       } else progress(`sandbox unavailable (${sandbox.refusal}): sandbox numbers are n/a`);
     });
 
-    // 2. The bare loop with the worker's HTTP client (the protocol floor, on a
-    // control plane of its own, so that the idle worker never takes its tasks)
-    // and the real worker (createWorker in an agent). Each baseline run comes
-    // right before the measured run it is compared with (summary.ts pairedRatio):
-    // on a shared host a slow spell then slows both, not only one side.
+    // 2. The bare loops (the protocol floor with the worker's own client, the
+    // gateway floor on node:http) and the real worker (createWorker in an agent).
+    // Each baseline run comes right before the measured run it is compared with
+    // (summary.ts pairedRatio): on a shared host a slow spell then slows both.
+    // Every run gets a fresh control plane: the gateway's queue keeps an entry
+    // for every time a task was made ready and it never forgets a worker, so a
+    // control plane that served an earlier run slows the next one down and hands
+    // its tasks to the earlier run's workers.
     await phase('floors and worker', async () => {
       const floorWanted = wanted('bare');
       const workerWanted = wanted('throughput', 'pickup', 'sandbox', 'load');
       if (!floorWanted && !workerWanted && !wanted('spawn')) return;
-      const workerId = 'bench-worker';
       const bare = floorWanted ? Agent.start(logFile('bare')) : undefined;
       const agent = workerWanted ? Agent.start(logFile('worker')) : undefined;
       try {
-        const floorRun = async (count: number) => {
-          const id = jobId('floor');
-          const [run] = await Promise.all([floorTimeline.runJob(trivialJob(id, count), RUN_TIMEOUT), bare!.call('floor.run', { url: floorServer.url, workerId: `floor-${id}`, lanes: plan.parallel, tasks: count })]);
-          return run;
-        };
-        const workerRun = (count: number, kind = 'worker') => timeline.runJob(trivialJob(jobId(kind), count), RUN_TIMEOUT);
-        if (agent !== undefined) {
-          await agent.call('worker.start', { config: { controlPlaneUrl: server.url, workerId, maxParallelTasks: plan.parallel, artifactRoot }, durable: process.env['BENCH_DURABLE'] !== '0', commandHost: process.env['BENCH_COMMAND_HOST'] !== '0', controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0' });
-          await timeline.registration(workerId);
+        const floorRun = (method: 'floor.run' | 'gatewayFloor.run', count: number) =>
+          withControlPlane(async (server, t) => {
+            const id = jobId(method === 'floor.run' ? 'floor' : 'gateway-floor');
+            const [run] = await Promise.all([t.runJob(trivialJob(id, count), RUN_TIMEOUT), bare!.call(method, { url: server.url, workerId: `floor-${id}`, lanes: plan.parallel, tasks: count })]);
+            return run;
+          });
+        // One worker for the whole series (its threads warm, as in a daemon), and a fresh
+        // control plane on the same port for each run of it (controlPlaneSlot.ts).
+        const workerId = 'bench-worker';
+        const slot = agent === undefined ? undefined : await ControlPlaneSlot.open({ heartbeatIntervalSeconds: plan.heartbeatSeconds });
+        if (agent !== undefined && slot !== undefined) {
+          await agent.call('worker.start', {
+            config: { controlPlaneUrl: slot.url, workerId, maxParallelTasks: plan.parallel, artifactRoot },
+            durable: process.env['BENCH_DURABLE'] !== '0',
+            commandHost: process.env['BENCH_COMMAND_HOST'] !== '0',
+            controlPlaneThread: process.env['BENCH_IO_THREAD'] !== '0',
+          });
+          await slot.current.timeline.registration(workerId);
         }
+        /** A new control plane for the worker's next run, once the worker registered with it. */
+        const onFreshWorker = async <T>(body: (t: Timeline, cp: ControlPlane, id: string) => Promise<T>): Promise<T> => {
+          const run = await slot!.fresh();
+          await run.timeline.registration(workerId);
+          return body(run.timeline, run.server.controlPlane, workerId);
+        };
+        const workerRun = (count: number, kind = 'worker') =>
+          onFreshWorker((t) => metered(() => agent!.call<CpuUsage>('cpu'), workerCpu, () => t.runJob(trivialJob(jobId(kind), count), RUN_TIMEOUT)));
         const throughput = agent !== undefined && wanted('throughput');
         if (bare !== undefined || throughput) {
-          progress(`protocol floor and worker, alternating: ${plan.repeats} x ${plan.floorTasks} tasks each, ${plan.parallel} lanes / slots`);
-          if (bare !== undefined) await floorRun(plan.warmupTasks);
+          progress(`protocol floor, gateway floor and worker, alternating: ${plan.repeats} x ${plan.floorTasks} tasks each, ${plan.parallel} lanes / slots`);
+          if (bare !== undefined) {
+            await floorRun('floor.run', plan.warmupTasks);
+            await floorRun('gatewayFloor.run', plan.warmupTasks);
+          }
           if (throughput) {
             await workerRun(plan.warmupTasks, 'warmup');
             await agent.call<AgentSamples>('worker.samples');
+            workerCpu.agent.length = 0;
+            workerCpu.controlPlane.length = 0;
           }
           for (let i = 0; i < plan.repeats; i++) {
-            if (bare !== undefined) floorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), floorCpu, () => floorRun(plan.floorTasks)));
-            if (throughput) workerRuns.push(await metered(() => agent.call<CpuUsage>('cpu'), workerCpu, () => workerRun(plan.workerTasks)));
+            if (bare !== undefined) {
+              floorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), floorCpu, () => floorRun('floor.run', plan.floorTasks)));
+              gatewayFloorRuns.push(await metered(() => bare.call<CpuUsage>('cpu'), gatewayFloorCpu, () => floorRun('gatewayFloor.run', plan.floorTasks)));
+            }
+            if (throughput) workerRuns.push(await workerRun(plan.workerTasks));
           }
           if (throughput) overheads.push(...(await agent.call<AgentSamples>('worker.samples')).overheads);
         }
 
         if (bare !== undefined) {
           progress(`reference policy: ${plan.referenceCycles} cycles of poll(${plan.referenceMaxTasks}) + sleep ${plan.referencePollMillis} ms`);
-          const id = jobId('reference');
-          floorServer.controlPlane.submitJob(trivialJob(id, plan.referenceCycles * plan.referenceMaxTasks + 2));
-          referenceRuns.push(
-            await bare.call<Run>('reference.run', { url: floorServer.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
-          );
-          floorServer.controlPlane.cancelJob(id);
+          await withControlPlane(async (server) => {
+            server.controlPlane.submitJob(trivialJob(jobId('reference'), plan.referenceCycles * plan.referenceMaxTasks + 2));
+            referenceRuns.push(
+              await bare.call<Run>('reference.run', { url: server.url, workerId: 'reference', pollMillis: plan.referencePollMillis, maxTasks: plan.referenceMaxTasks, cycles: plan.referenceCycles }),
+            );
+          });
         }
         const pollMillis = resolveConfig({}).pollMillis;
         if (agent !== undefined && wanted('pickup')) {
           progress(`pickup: ${plan.pickupSamples} single tasks on the idle worker (poll interval ${pollMillis} ms)`);
-          for (let i = 0; i < plan.pickupSamples; i++) {
-            await sleep(plan.pickupIdleMillis(pollMillis, pickupPhase(i, plan.pickupSamples)));
-            const id = jobId('pickup');
-            const running = timeline.running(id, 't0', RUN_TIMEOUT);
-            const submitted = performance.now();
-            await timeline.runJob(trivialJob(id, 1), RUN_TIMEOUT);
-            pickupMs.push((await running) - submitted);
-          }
+          await onFreshWorker(async (t) => {
+            for (let i = 0; i < plan.pickupSamples; i++) {
+              await sleep(plan.pickupIdleMillis(pollMillis, pickupPhase(i, plan.pickupSamples)));
+              const id = jobId('pickup');
+              const running = t.running(id, 't0', RUN_TIMEOUT);
+              const submitted = performance.now();
+              await t.runJob(trivialJob(id, 1), RUN_TIMEOUT);
+              pickupMs.push((await running) - submitted);
+            }
+          });
         }
 
         const spawnBaseline = wanted('spawn') && sandbox.refusal === undefined;
         const sandboxed = agent !== undefined && wanted('sandbox') && sandbox.refusal === undefined;
         if (spawnBaseline || sandboxed) {
           progress(`spawn floor (/bin/true under ${sandbox.level}, ${plan.spawnConcurrency} at a time) and worker sandbox (tool_execution "true"), alternating: ${plan.repeats} x ${plan.spawnCount} and ${plan.sandboxTasks}`);
-          if (sandboxed) await timeline.runJob(sandboxJob(jobId('sandbox-warmup'), Math.ceil(plan.sandboxTasks / 10)), RUN_TIMEOUT);
+          const sandboxRun = (count: number, kind: string) => onFreshWorker((t) => t.runJob(sandboxJob(jobId(kind), count), RUN_TIMEOUT));
+          if (sandboxed) await sandboxRun(Math.ceil(plan.sandboxTasks / 10), 'sandbox-warmup');
           for (let i = 0; i < plan.repeats; i++) {
             if (spawnBaseline) spawnRuns.push(await spawnFloor(sandbox, config, plan.spawnCount, plan.spawnConcurrency));
-            if (sandboxed) sandboxRuns.push(await timeline.runJob(sandboxJob(jobId('sandbox'), plan.sandboxTasks), RUN_TIMEOUT));
+            if (sandboxed) sandboxRuns.push(await sandboxRun(plan.sandboxTasks, 'sandbox'));
           }
         }
 
         if (agent !== undefined && wanted('load')) {
           progress(`load: every slot on CPU-heavy embeddings for ${plan.loadWindowMillis} ms; event-loop delay and heartbeats`);
-          const text = burnText(plan.burnTextBytes);
-          const burnJobs: string[] = [];
-          let outstanding = 0;
-          let feeding = true;
-          let burnError = '';
-          const feed = () => {
-            while (feeding && outstanding < plan.parallel * 3) {
-              const id = jobId('burn');
-              burnJobs.push(id);
-              cp.submitJob(burnJob(id, plan.parallel, text));
-              outstanding += plan.parallel;
+          await onFreshWorker(async (t, cp, workerId) => {
+            const text = burnText(plan.burnTextBytes);
+            const burnJobs: string[] = [];
+            let outstanding = 0;
+            let feeding = true;
+            let burnError = '';
+            const feed = () => {
+              while (feeding && outstanding < plan.parallel * 3) {
+                const id = jobId('burn');
+                burnJobs.push(id);
+                cp.submitJob(burnJob(id, plan.parallel, text));
+                outstanding += plan.parallel;
+              }
+            };
+            const unsubscribe = cp.onReport((report, outcome) => {
+              if (outcome !== 'accepted' || !report.job_id?.startsWith('burn-') || report.status === 'Running') return;
+              if (report.status === 'Failed') burnError ||= report.error ?? 'failed';
+              burnTasks++;
+              outstanding--;
+              setImmediate(feed);
+            });
+            feed();
+            await sleep(plan.loadWarmupMillis);
+            const beatsBefore = t.heartbeats.get(workerId)?.length ?? 0;
+            const tasksBefore = burnTasks;
+            // A bystander: an idle Node process measuring its own loop delay in the same window.
+            // What it sees is the machine's scheduling delay, which no worker can beat.
+            const bystander = Agent.start(logFile('bystander'));
+            try {
+              await Promise.all([agent.call('lag.start', { resolutionMillis: 10 }), bystander.call('lag.start', { resolutionMillis: 10 })]);
+              await sleep(plan.loadWindowMillis);
+              const [lag, idle] = await Promise.all([agent.call<LoopLag>('lag.stop'), bystander.call<LoopLag>('lag.stop')]);
+              loopLags.push(lag);
+              bystanderLags.push(idle);
+            } finally {
+              await bystander.close();
             }
-          };
-          const unsubscribe = cp.onReport((report, outcome) => {
-            if (outcome !== 'accepted' || !report.job_id?.startsWith('burn-') || report.status === 'Running') return;
-            if (report.status === 'Failed') burnError ||= report.error ?? 'failed';
-            burnTasks++;
-            outstanding--;
-            setImmediate(feed);
+            // Periodic beats only: the gateway's interval is what the lateness is measured against.
+            const beats = (t.heartbeats.get(workerId) ?? []).slice(beatsBefore > 0 ? beatsBefore - 1 : 0);
+            lateness.push(...heartbeatLateness(beats, plan.heartbeatSeconds * 1000));
+            burnTasks -= tasksBefore;
+            feeding = false;
+            unsubscribe();
+            for (const id of burnJobs) cp.cancelJob(id);
+            if (burnError !== '') throw new Error(`CPU-heavy task failed: ${burnError}`);
           });
-          feed();
-          await sleep(plan.loadWarmupMillis);
-          const beatsBefore = timeline.heartbeats.get(workerId)?.length ?? 0;
-          const tasksBefore = burnTasks;
-          // A bystander: an idle Node process measuring its own loop delay in the same window.
-          // What it sees is the machine's scheduling delay, which no worker can beat.
-          const bystander = Agent.start(logFile('bystander'));
-          try {
-            await Promise.all([agent.call('lag.start', { resolutionMillis: 10 }), bystander.call('lag.start', { resolutionMillis: 10 })]);
-            await sleep(plan.loadWindowMillis);
-            const [lag, idle] = await Promise.all([agent.call<LoopLag>('lag.stop'), bystander.call<LoopLag>('lag.stop')]);
-            loopLags.push(lag);
-            bystanderLags.push(idle);
-          } finally {
-            await bystander.close();
-          }
-          const beats = (timeline.heartbeats.get(workerId) ?? []).slice(beatsBefore > 0 ? beatsBefore - 1 : 0);
-          lateness.push(...heartbeatLateness(beats, plan.heartbeatSeconds * 1000));
-          burnTasks -= tasksBefore;
-          feeding = false;
-          unsubscribe();
-          for (const id of burnJobs) cp.cancelJob(id);
-          if (burnError !== '') throw new Error(`CPU-heavy task failed: ${burnError}`);
         }
         await agent?.call('worker.stop');
+        await slot?.close();
       } finally {
         await Promise.all([bare?.close(), agent?.close()]);
+      }
+    });
+
+    // 3. The gateway's scheduling rules with real waits: slot utilization under the
+    // capacity rule, and a fleet sharing one job.
+    await phase('slots and fleet', async () => {
+      if (sandbox.refusal !== undefined) {
+        if (wanted('slots', 'fleet')) progress(`sandbox unavailable (${sandbox.refusal}): slot utilization and fleet speedup are n/a`);
+        return;
+      }
+      if (wanted('slots')) {
+        progress(`slot utilization: ${plan.slotTasks} tasks of ${plan.slotTaskSeconds} s on ${plan.slotSlots} slots, the gateway's 5 s heartbeat interval`);
+        slotUtilization.push(await measureSlotUtilization({ plan, artifactRoot, logFile, jobId }));
+      }
+      if (wanted('fleet')) {
+        progress(`fleet: ${plan.fleetTasks} tasks of ${plan.fleetTaskSeconds} s on 1 worker of ${plan.fleetSlots} slots, then on ${plan.fleetWorkers}`);
+        fleet.push(await measureFleet({ plan, artifactRoot, logFile, jobId }));
       }
     });
 
@@ -241,14 +303,10 @@ async function main(): Promise<number> {
         await idleServer.close();
       }
     });
-  } finally {
-    timeline.close();
-    floorTimeline.close();
-    await Promise.all([server.close(), floorServer.close()]);
-  }
 
   const raw: RawMeasurements = {
     floorRuns,
+    gatewayFloorRuns,
     workerRuns,
     spawnFloorRuns: spawnRuns,
     sandboxRuns,
@@ -260,6 +318,8 @@ async function main(): Promise<number> {
     rssIdleMb,
     startupMs,
     pollMillis: resolveConfig({}).pollMillis,
+    slotUtilization,
+    fleet,
   };
   const summary = summarize(raw);
   const part = (key: keyof OverheadBreakdown) => rounded(median(overheads.map((o) => o[key])), 3);
@@ -275,6 +335,7 @@ async function main(): Promise<number> {
     // CPU ms per task (all threads of the process): the client under test, and this process (the control plane).
     cpu_ms_per_task: {
       floor_client: rounded(median(floorCpu.agent), 3),
+      gateway_floor_client: rounded(median(gatewayFloorCpu.agent), 3),
       worker: rounded(median(workerCpu.agent), 3),
       control_plane_floor: rounded(median(floorCpu.controlPlane), 3),
       control_plane_worker: rounded(median(workerCpu.controlPlane), 3),

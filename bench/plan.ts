@@ -34,6 +34,15 @@ export interface BenchPlan {
   readonly heartbeatSeconds: number;
   readonly cliProbes: number;
   readonly cliIdleMillis: number;
+  /** Slot utilization: this many sandboxed sleeps of `slotTaskSeconds` on `slotSlots` slots. */
+  readonly slotTasks: number;
+  readonly slotTaskSeconds: number;
+  readonly slotSlots: number;
+  /** Fleet speedup: a job of `fleetTasks` sleeps of `fleetTaskSeconds`, on 1 then `fleetWorkers` workers of `fleetSlots` slots. */
+  readonly fleetTasks: number;
+  readonly fleetTaskSeconds: number;
+  readonly fleetSlots: number;
+  readonly fleetWorkers: number;
 }
 
 export function planFor(quick: boolean): BenchPlan {
@@ -60,6 +69,13 @@ export function planFor(quick: boolean): BenchPlan {
       heartbeatSeconds: 0.25,
       cliProbes: 1,
       cliIdleMillis: 300,
+      slotTasks: 8,
+      slotTaskSeconds: 0.3,
+      slotSlots: 4,
+      fleetTasks: 16,
+      fleetTaskSeconds: 0.2,
+      fleetSlots: 2,
+      fleetWorkers: 4,
     };
   }
   return {
@@ -85,6 +101,15 @@ export function planFor(quick: boolean): BenchPlan {
     heartbeatSeconds: 0.25,
     cliProbes: 5,
     cliIdleMillis: 3000,
+    // The issue's design: 12 tasks of 6 s on 4 slots (18 s of work per slot).
+    slotTasks: 12,
+    slotTaskSeconds: 6,
+    slotSlots: 4,
+    // Long enough that the sandbox's start-up (tens of ms a task) is small beside the wait.
+    fleetTasks: 80,
+    fleetTaskSeconds: 0.5,
+    fleetSlots: 2,
+    fleetWorkers: 4,
   };
 }
 
@@ -101,7 +126,7 @@ export function pickupPhase(index: number, count: number): number {
 }
 
 /** Parts of the bench, for `--only` while tuning (a run with --only is not a full result). */
-export const BENCH_PARTS = ['spawn', 'bare', 'throughput', 'pickup', 'sandbox', 'load', 'cli'] as const;
+export const BENCH_PARTS = ['spawn', 'bare', 'throughput', 'pickup', 'sandbox', 'load', 'slots', 'fleet', 'cli'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchArgs {

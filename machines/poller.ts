@@ -173,12 +173,13 @@ export const pollerMachine = setup({
       },
     },
     handedOver: {
-      // A full batch means more may be queued: poll again at once. A partial one
-      // means the queue is empty for now: wait (a freed slot wakes us earlier).
+      // A full batch: more may be queued, poll again at once. A short one is not an
+      // empty queue either (that is null): the claim window held fewer ready tasks
+      // than asked for. Ask again soon, as after [] (a freed slot wakes us earlier).
       always: [
         { guard: 'noFreeSlot', target: 'full' },
         { guard: ({ context }) => context.received >= context.requested, target: 'deciding' },
-        { target: 'sleeping' },
+        { target: 'queued' },
       ],
     },
     sleeping: {

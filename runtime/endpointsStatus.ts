@@ -15,7 +15,7 @@ export interface WorkerStatus {
   /** Supervisor state: registering, idle, busy, draining.<substate>, stopped, failed. */
   readonly state: string;
   readonly ready: boolean;
-  /** What the heartbeats announce: healthy, degraded or draining. */
+  /** What the heartbeats announce: healthy, degraded, or unhealthy from the drain on. */
   readonly health: string;
   readonly slots: { readonly max: number; readonly free: number };
   readonly in_flight: readonly {

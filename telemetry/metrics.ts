@@ -175,7 +175,7 @@ export class WorkerMetrics {
     }));
     register(new Gauge({
       name: 'worker_health',
-      help: 'What the heartbeats announce: 1 for the current value (healthy, degraded, draining).',
+      help: 'What the heartbeats announce: 1 for the current value (healthy, degraded, unhealthy from the drain on).',
       labelNames: ['health'],
       collect: (metric) => {
         metric.reset();

@@ -33,17 +33,20 @@ it('npm run bench -- --quick prints a BENCH line with every key and writes the r
     expect(typeof bench[key] === 'number' || bench[key] === null, key).toBe(true);
   }
   // Every measurement actually ran (the sandbox ones only where a sandbox exists).
-  for (const key of ['protocol_floor_tps', 'worker_tps', 'reference_policy_tps', 'overhead_p50_ms', 'loop_lag_p99_ms', 'pickup_p50_ms', 'rss_idle_mb', 'startup_ms']) {
+  for (const key of ['protocol_floor_tps', 'gateway_floor_tps', 'worker_vs_gateway_floor', 'worker_tps', 'reference_policy_tps', 'overhead_p50_ms', 'loop_lag_p99_ms', 'pickup_p50_ms', 'rss_idle_mb', 'startup_ms']) {
     expect(bench[key], key).toBeTypeOf('number');
   }
   // The sandbox's own baselines, where there is a sandbox (CI installs bubblewrap).
-  if (bench['sandbox_level'] !== 'none') for (const key of ['spawn_floor_tps', 'launch_floor_tps', 'sandbox_direct_tps', 'sandbox_tps']) expect(bench[key], key).toBeTypeOf('number');
+  if (bench['sandbox_level'] !== 'none') {
+    for (const key of ['spawn_floor_tps', 'launch_floor_tps', 'sandbox_direct_tps', 'sandbox_tps', 'slot_utilization', 'fleet_speedup', 'fleet_min_share']) expect(bench[key], key).toBeTypeOf('number');
+  }
   expect(stdout).toContain('| worker_vs_floor');
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: Record<'workerRuns' | 'floorRuns' | 'sandboxRuns' | 'spawnFloorRuns', unknown[]> };
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: Record<'workerRuns' | 'floorRuns' | 'gatewayFloorRuns' | 'sandboxRuns' | 'spawnFloorRuns', unknown[]> };
   expect(results.machine.cpus).toBeGreaterThan(0);
   expect(results.machine.node).toBe(process.version);
   expect(results.raw.workerRuns.length).toBeGreaterThan(0);
   // Each ratio pairs every measured run with its own baseline run (summary.ts pairedRatio).
   expect(results.raw.floorRuns).toHaveLength(results.raw.workerRuns.length);
+  expect(results.raw.gatewayFloorRuns).toHaveLength(results.raw.workerRuns.length);
   if (bench['sandbox_level'] !== 'none') expect(results.raw.spawnFloorRuns).toHaveLength(results.raw.sandboxRuns.length);
 }, 120_000);

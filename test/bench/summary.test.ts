@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { heartbeatLateness } from '../../bench/lateness.js';
 import { breakdown } from '../../bench/overhead.js';
 import { parseBenchArgs, pickupPhase, planFor } from '../../bench/plan.js';
-import { BENCH_KEYS, benchLine, medianTps, missedTargets, pairedRatio, summarize, tableRows, type RawMeasurements } from '../../bench/summary.js';
+import { BENCH_KEYS, benchLine, fleetSpeedup, medianTps, missedTargets, pairedRatio, slotUtilization, summarize, tableRows, type RawMeasurements } from '../../bench/summary.js';
 
 const raw: RawMeasurements = {
   floorRuns: [{ tasks: 2000, millis: 2000 }, { tasks: 2000, millis: 2500 }, { tasks: 2000, millis: 1000 }],
+  gatewayFloorRuns: [{ tasks: 2000, millis: 1000 }, { tasks: 2000, millis: 1250 }, { tasks: 2000, millis: 500 }],
   workerRuns: [{ tasks: 2000, millis: 2500 }, { tasks: 2000, millis: 3000 }, { tasks: 2000, millis: 2000 }],
   spawnFloorRuns: [{ tasks: 400, millis: 2000 }],
   sandboxRuns: [{ tasks: 500, millis: 5000 }],
@@ -17,6 +18,8 @@ const raw: RawMeasurements = {
   rssIdleMb: [80, 85, 95],
   startupMs: [300, 500, 350],
   pollMillis: 1500,
+  slotUtilization: [0.95, 0.85, 0.92],
+  fleet: [{ single: { tasks: 80, millis: 20_000 }, fleet: { tasks: 80, millis: 5000 }, shares: [0.2, 0.3, 0.25, 0.25] }],
 };
 
 describe('summarize', () => {
@@ -32,6 +35,19 @@ describe('summarize', () => {
     expect(summary.sandbox_vs_floor).toBe(0.5);
     expect(summary.reference_policy_tps).toBe(1.333);
     expect(summary.worker_vs_reference).toBe(600);
+    expect(summary.gateway_floor_tps).toBe(2000);
+    // Pairwise 0.5, 0.5, 0.5.
+    expect(summary.worker_vs_gateway_floor).toBe(0.4);
+  });
+
+  it('computes slot utilization, fleet speedup and the smallest fleet share', () => {
+    expect(summary.slot_utilization).toBe(0.92);
+    expect(summary.fleet_speedup).toBe(4);
+    expect(summary.fleet_min_share).toBe(0.2);
+    // Two slots, 10 s of window: two tasks busy 9 s and 6 s.
+    expect(slotUtilization([{ start: 0, end: 9000 }, { start: 4000, end: 10_000 }], 2)).toBe(0.75);
+    expect(slotUtilization([], 2)).toBeNaN();
+    expect(fleetSpeedup({ single: { tasks: 10, millis: 1000 }, fleet: { tasks: 10, millis: 400 }, shares: [1] })).toBe(2.5);
   });
 
   it('pairs each measured run with the baseline run beside it: a slow spell slows both and cancels out', () => {
@@ -76,7 +92,9 @@ describe('summarize', () => {
     expect(rows.map((r) => r.metric)).toEqual(BENCH_KEYS.filter((k) => k !== 'poll_millis'));
     expect(rows.find((r) => r.metric === 'worker_vs_floor')?.verdict).toBe('ok');
     expect(rows.find((r) => r.metric === 'protocol_floor_tps')?.verdict).toBe('');
-    expect(missedTargets(summary)).toEqual(['sandbox_vs_floor', 'heartbeat_jitter_p99_ms']);
+    expect(missedTargets(summary)).toEqual(['worker_vs_gateway_floor', 'sandbox_vs_floor', 'heartbeat_jitter_p99_ms']);
+    expect(rows.find((r) => r.metric === 'slot_utilization')?.verdict).toBe('ok');
+    expect(rows.find((r) => r.metric === 'fleet_speedup')?.verdict).toBe('ok');
   });
 
   it('prints one line starting with BENCH that parses to every key', () => {

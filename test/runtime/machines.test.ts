@@ -347,6 +347,27 @@ describe('poller', () => {
     expect(times[9]! - times[8]!).toBeGreaterThanOrEqual(1500);
   });
 
+  it('asks again soon after a short batch (fewer than asked for): on the gateway that is not an empty queue', async () => {
+    const clock = new SimulatedClock();
+    const times: number[] = [];
+    let handed = 0;
+    // Three free slots; the gateway hands out one task per poll (its claim window held one ready task).
+    start(
+      {
+        poll: async () => (times.push(clock.now()), handed < 3 ? [assignment(`t${handed++}`)] : null),
+        execute: () => new Promise<ExecutionResult>(() => undefined),
+      },
+      { clock, input: { maxParallelTasks: 3, pollMillis: 1500 } },
+    );
+    for (let t = 0; t < 200; t += 5) {
+      for (let i = 0; i < 3; i++) await flush();
+      clock.increment(5);
+    }
+    // All three handed out within tens of milliseconds, not one per poll interval.
+    expect(handed).toBe(3);
+    expect(times[2]! - times[0]!).toBeLessThan(60);
+  });
+
   it('never waits longer than the poll interval after []', async () => {
     const clock = new SimulatedClock();
     const times: number[] = [];
