@@ -17,8 +17,8 @@ import { createLogger } from '../../runtime/logger.js';
 export interface FleetOptions {
   readonly workers: number;
   readonly slots: number;
-  /** How long each fake task runs, ms. */
-  readonly taskMillis?: number;
+  /** How long each fake task runs, ms (or per assignment). */
+  readonly taskMillis?: number | ((assignment: Assignment) => number);
   readonly config?: (index: number) => Partial<WorkerConfig>;
   readonly effects?: (index: number) => Partial<WorkerEffects>;
   /** Run tasks for real in the thread pool instead of the timed fake. */
@@ -41,9 +41,10 @@ export interface Fleet {
 export const workerId = (index: number) => `fleet-${index}`;
 
 /** A fake execution: it waits `millis` (or until aborted) and counts concurrency. */
-function fakeExecute(id: string, millis: number, fleet: Pick<Fleet, 'started' | 'peak'>): WorkerEffects['execute'] {
+function fakeExecute(id: string, duration: number | ((assignment: Assignment) => number), fleet: Pick<Fleet, 'started' | 'peak'>): WorkerEffects['execute'] {
   let running = 0;
   return async (assignment: Assignment, signal: AbortSignal): Promise<ExecutionResult> => {
+    const millis = typeof duration === 'number' ? duration : duration(assignment);
     fleet.started.get(id)!.push(`${assignment.job_id}/${assignment.task_id}#${assignment.attempt}`);
     running++;
     fleet.peak.set(id, Math.max(fleet.peak.get(id) ?? 0, running));

@@ -36,3 +36,41 @@ it('re-assigned while its Running report is on the way: runs once, under the lat
   expect(fleet.started.get(workerId(0))).toEqual([`${job_id}/t0#${last}`]);
   expect(cp.task(job_id, 't0').reports.map((r) => `${r.status}#${r.attempt}`)).toEqual([`Running#${last}`, `Completed#${last}`]);
 });
+
+it('pre-empted (a late heartbeat made the gateway count it full) and handed back while still running: runs once', async () => {
+  // Capacity equal to the slots (2); the periodic heartbeat is far off.
+  fleet = await startFleet({
+    workers: 1,
+    slots: 2,
+    config: () => ({ workerCpu: 8, pollMillis: 50 }),
+    controlPlane: { heartbeatIntervalSeconds: 60 },
+    // The batch task runs long; the interactive one that pre-empts it is short.
+    taskMillis: (a) => (a.job_id === 'batch' ? 1500 : 50),
+  });
+  await registered(fleet);
+  const cp = fleet.server.controlPlane;
+  const preempted: string[] = [];
+  cp.subscribe((event) => {
+    if (event.type === 'task.requeued' && event.reason === 'preempted') preempted.push(`${event.jobId}/${event.taskId}`);
+  });
+  const batch = cp.submitJob({ job_id: 'batch', priority: 'batch', tasks: [{ task_id: 'long', type: 'aggregation', inputs: {} }] });
+  const id = workerId(0);
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (cp.worker(id)?.running_tasks === 1) (clearInterval(timer), resolve());
+    }, 5);
+  });
+  // A heartbeat saying "2 running" arrives late (the worker believes the gateway knows 1):
+  // the gateway now counts the worker full, and the worker polls for its free slot.
+  cp.heartbeat(id, { running_tasks: 2, health: 'healthy' });
+  const urgent = cp.submitJob({ job_id: 'urgent', priority: 'interactive', tasks: [{ task_id: 'now', type: 'aggregation', inputs: {} }] });
+  expect((await cp.waitForJob(urgent.job_id, { timeoutMs: 10_000 })).status).toBe('Completed');
+  expect((await cp.waitForJob(batch.job_id, { timeoutMs: 10_000 })).status).toBe('Completed');
+  // The gateway pre-empted the batch task for the interactive one, then handed it back to
+  // this worker (attempt 2) while its first run was still going: adopted, not run again.
+  expect(preempted).toEqual(['batch/long']);
+  expect(cp.task('batch', 'long').attempt).toBe(2);
+  expect(fleet.started.get(id)!.filter((t) => t.startsWith('batch/long'))).toHaveLength(1);
+  expect(cp.task('batch', 'long').reports.map((r) => `${r.status}#${r.attempt}`)).toEqual(['Running#1', 'Running#2', 'Completed#2']);
+}, 20_000);
+
