@@ -57,7 +57,9 @@ it('pre-empted (a late heartbeat made the gateway count it full) and handed back
   const id = workerId(0);
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      if (cp.worker(id)?.running_tasks === 1) (clearInterval(timer), resolve());
+      if (cp.worker(id)?.running_tasks !== 1) return;
+      clearInterval(timer);
+      resolve();
     }, 5);
   });
   // A heartbeat saying "2 running" arrives late (the worker believes the gateway knows 1):
