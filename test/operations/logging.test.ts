@@ -47,14 +47,12 @@ describe('daemon logs', () => {
     });
 
     const cp = server.controlPlane;
-    const { job_id } = cp.submitJob({
-      tasks: [
-        { task_id: 'good', type: 'aggregation', inputs: { items_json: '[{"a":1}]' } },
-        // The bad task names a secret; the failure message and the fields quote it.
-        { task_id: 'bad', type: `custom-${SECRETS.HF_TOKEN}`, inputs: {}, max_retries: 0 },
-      ],
-    });
+    const { job_id } = cp.submitJob({ tasks: [{ task_id: 'good', type: 'aggregation', inputs: { items_json: '[{"a":1}]' } }] });
+    // The bad task names a secret; the failure message and the fields quote it. A job of its
+    // own: the gateway hands out no more tasks of a job once one of them failed.
+    const bad = cp.submitJob({ tasks: [{ task_id: 'bad', type: `custom-${SECRETS.HF_TOKEN}`, inputs: {}, max_retries: 0 }] });
     await cp.waitForJob(job_id, { timeoutMs: 20_000 });
+    await cp.waitForJob(bad.job_id, { timeoutMs: 20_000 });
     const url = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 10_000;
       const look = () => {
@@ -87,7 +85,7 @@ describe('daemon logs', () => {
     for (const actor of ['supervisor', 'heartbeat', 'task']) expect(actors).toContain(actor);
     const taskLines = records.filter((record) => record['actor'] === 'task');
     expect(taskLines.length).toBeGreaterThan(1);
-    for (const record of taskLines) expect(record).toMatchObject({ job_id, task_id: expect.any(String), attempt: expect.any(Number) });
+    for (const record of taskLines) expect(record).toMatchObject({ job_id: expect.stringMatching(new RegExp(`^(${job_id}|${bad.job_id})$`)), task_id: expect.any(String), attempt: expect.any(Number) });
     const failed = taskLines.find((record) => record['task_id'] === 'bad' && String(record['msg']).startsWith('failed'));
     expect(failed?.['msg']).toContain('[redacted]');
   });

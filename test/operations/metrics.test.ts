@@ -20,13 +20,15 @@ describe('/metrics after running tasks', () => {
         { task_id: 'ok-1', type: 'aggregation', inputs: { items_json: items } },
         { task_id: 'ok-2', type: 'aggregation', inputs: { items_json: items } },
         { task_id: 'ok-3', type: 'retrieval', inputs: { query: 'x', documents_json: '[{"id":"d","text":"x"}]' } },
-        // No sources at all: the executor fails it, and with no retries the job fails.
-        { task_id: 'bad', type: 'aggregation', inputs: {}, max_retries: 0 },
       ],
     });
+    // No sources at all: the executor fails it, and with no retries its job fails. A job of its
+    // own: the gateway hands out no more tasks of a failed job, and its order within a job is a hash.
+    const failing = cp.submitJob({ tasks: [{ task_id: 'bad', type: 'aggregation', inputs: {}, max_retries: 0 }] });
     // Types come from the network: unknown ones share one label value.
     const odd = cp.submitJob({ tasks: [{ task_id: 'odd', type: 'not-a-task-type', inputs: {}, max_retries: 0 }] });
     await cp.waitForJob(job_id, { timeoutMs: 15_000 });
+    await cp.waitForJob(failing.job_id, { timeoutMs: 15_000 });
     await cp.waitForJob(odd.job_id, { timeoutMs: 15_000 });
     await eventually(() => harness!.worker.actor.getSnapshot().context.inFlight === 0 && harness!.worker.reporter.pending === 0, 'all tasks settled');
 
