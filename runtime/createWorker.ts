@@ -100,7 +100,9 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: secretValues(config) });
   const clientOptions = { baseUrl: config.controlPlaneUrl, token: config.apiToken, timeoutMillis: config.requestTimeoutMillis, ...(options.instrument?.around === undefined ? {} : { around: options.instrument.around }) };
   const ioThread = options.api === undefined && options.controlPlaneThread === true ? new ControlPlaneThread(clientOptions) : undefined;
-  const inThread = options.api ?? new ControlPlaneClient(clientOptions);
+  // The worker closes what it created (its idle keep-alive connections), never a caller's api.
+  const ownClient = options.api === undefined ? new ControlPlaneClient(clientOptions) : undefined;
+  const inThread = options.api ?? ownClient!;
   const api = ioThread === undefined ? inThread : new IdleThenThreadClient(inThread, ioThread, () => logger.withTag('supervisor').debug('control-plane calls run on the I/O thread from now on'));
   const reportLog = logger.withTag('reporter');
   // A caller's own reportStore replaces the whole on-disk state (outbox and journal).
@@ -208,6 +210,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SplaiWorker {
       reporter.close();
       await pool.destroy().catch(() => undefined);
       await ioThread?.close();
+      ownClient?.close();
       resolve(output);
     };
     fail = (error) => void finish({ status: 'failed', error: `state dir ${durable?.dir ?? ''}: ${error instanceof Error ? error.message : String(error)}` });

@@ -89,6 +89,20 @@ describe('HttpTransport', () => {
     await expect(transport(url).request('GET', 'x', undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('close() ends the idle keep-alive connections', async () => {
+    let closed = 0;
+    const server = await serve((req, res) => {
+      req.socket.once('close', () => closed++);
+      res.writeHead(200).end('{}');
+    });
+    const t = transport(server.url);
+    await t.request('GET', 'x', undefined);
+    expect(server.connections()).toBe(1);
+    expect(closed).toBe(0);
+    t.close();
+    await expect.poll(() => closed).toBe(1);
+  });
+
   it('refuses a URL that is neither http nor https', () => {
     expect(() => new HttpTransport({ baseUrl: 'ftp://gateway', timeoutMillis: 10 })).toThrow('control-plane URL must be http or https, got ftp:');
   });
