@@ -25,7 +25,7 @@ export { pollerMachine } from './machines/poller.js';
 export { taskMachine, type TaskInput, type TaskOutput } from './machines/task.js';
 export { inertEffects, type WorkerEffects, type ExecutionResult, type HeartbeatLoad, type LogEntry, type ActorName } from './machines/effects.js';
 export { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from './actors/controlPlaneClient.js';
-export { ControlPlaneError, isControlPlaneError, type ControlPlaneErrorKind } from './actors/ControlPlaneError.js';
+export { ControlPlaneError, isControlPlaneError, type ControlPlaneErrorKind } from './base/ControlPlaneError.js';
 export { Reporter, type ReportOutcome, type ReportStore, type ReporterOptions } from './actors/reporter.js';
 export { loadConfig, resolveConfig, redactConfig, secretValues, type ConfigSources } from './config/load.js';
 export { definitions, type WorkerConfig, type ConfigKey } from './config/definitions.js';

@@ -1,4 +1,4 @@
-import type { ControlPlaneErrorKind } from './ControlPlaneError.js';
+import type { ControlPlaneErrorKind } from '../base/ControlPlaneError.js';
 
 export type Operation = 'register' | 'heartbeat' | 'poll' | 'report' | 'healthz';
 

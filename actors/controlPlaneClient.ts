@@ -23,7 +23,7 @@ import {
 import { describeIssues } from '../protocol/parseAssignment.js';
 import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import { classifyStatus, type Operation } from './classifyResponse.js';
-import { ControlPlaneError } from './ControlPlaneError.js';
+import { ControlPlaneError } from '../base/ControlPlaneError.js';
 import { HttpTransport, type HttpReply } from './httpTransport.js';
 
 export interface ControlPlaneClientOptions {

@@ -14,11 +14,11 @@
  * asked; the daemon (`splai-worker run`) asks.
  */
 import { Worker } from 'node:worker_threads';
-import { entryFile } from '../runtime/entryFile.js';
+import { entryFile } from '../base/entryFile.js';
 import type { HeartbeatRequest, PollReply, RegisterRequest, RegisterResponse, ReportRequest } from '../protocol/schemas.js';
 import type { Operation } from './classifyResponse.js';
 import type { ControlPlaneApi, ControlPlaneClientOptions } from './controlPlaneClient.js';
-import { ControlPlaneError } from './ControlPlaneError.js';
+import { ControlPlaneError } from '../base/ControlPlaneError.js';
 import type { CallFailure, IoThreadData, IoThreadToMain, MainToIoThread } from './controlPlaneThreadProtocol.js';
 
 type Call = MainToIoThread extends infer M ? (M extends { type: 'abort' } ? never : M extends MainToIoThread ? Omit<M, 'id'> : never) : never;

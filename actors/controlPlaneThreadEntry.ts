@@ -4,7 +4,7 @@
  * back as plain data; ControlPlaneError's fields survive the trip.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isControlPlaneError } from './ControlPlaneError.js';
+import { isControlPlaneError } from '../base/ControlPlaneError.js';
 import { ControlPlaneClient } from './controlPlaneClient.js';
 import type { CallFailure, MainToIoThread, IoThreadData } from './controlPlaneThreadProtocol.js';
 

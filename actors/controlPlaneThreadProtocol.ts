@@ -1,6 +1,6 @@
 /** Messages between the main thread and the control-plane I/O thread (actors/controlPlaneThread.ts). */
 import type { HeartbeatRequest, RegisterRequest, ReportRequest } from '../protocol/schemas.js';
-import type { ControlPlaneErrorKind } from './ControlPlaneError.js';
+import type { ControlPlaneErrorKind } from '../base/ControlPlaneError.js';
 
 /** Given to the thread once. */
 export interface IoThreadData {

@@ -18,14 +18,14 @@
  * takes an optional `store` that is told about every report before it is sent
  * and after it is settled.
  */
+import { backoffDelay, type BackoffPolicy } from '../base/backoff.js';
+import { isControlPlaneError } from '../base/ControlPlaneError.js';
+import type { ReportOutcome } from '../machines/effects.js';
 import type { ReportRequest } from '../protocol/schemas.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { ControlPlaneApi } from './controlPlaneClient.js';
-import { isControlPlaneError } from './ControlPlaneError.js';
 import { SerialPerKey } from './serialPerKey.js';
 
-/** What became of a report. `queued`: not delivered yet, still being retried. */
-export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'refused' | 'queued';
+export type { ReportOutcome };
 
 /** Where pending reports are kept so that a restart can deliver them (see the outbox). */
 export interface ReportStore {

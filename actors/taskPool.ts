@@ -14,7 +14,7 @@ import { COMMAND_HOST_TYPES, type ThreadData, type ThreadRequest, type ThreadRes
 import type { Assignment } from '../protocol/schemas.js';
 import { CommandHostProcess } from '../sandbox/commandHostProcess.js';
 import { killProcessTree } from '../sandbox/killProcessTree.js';
-import { entryFile } from '../runtime/entryFile.js';
+import { entryFile } from '../base/entryFile.js';
 
 export interface TaskPoolOptions {
   /** Receives logs that executors write in their threads. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { TaskError } from '../executors/TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { ArtifactStore } from './ArtifactStore.js';
 import { atomicWriteSync } from './atomicWrite.js';
 import { assertSafeId, idProblem } from './ids.js';

@@ -6,7 +6,7 @@
  * dependencies that ran on other workers) and local URIs from disk.
  */
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { TaskError } from '../executors/TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { ArtifactStore } from './ArtifactStore.js';
 import { assertSafeId } from './ids.js';
 import type { LocalArtifactStore } from './LocalArtifactStore.js';

@@ -3,7 +3,7 @@
  * could leave the artifact root (or is simply absurd) is refused before any
  * path is built from it.
  */
-import { TaskError } from '../executors/TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 
 export const MAX_ID_LENGTH = 200;
 

@@ -2,7 +2,7 @@
 /** The `splai-worker` command: dispatches to its subcommands. */
 // Subcommands are imported when chosen: `run` starts faster and lighter without
 // the demo's, the control plane's and the other commands' modules (docs/performance.md).
-import { packageVersion } from './version.js';
+import { packageVersion } from '../base/version.js';
 
 const HELP = `Usage: splai-worker <command> [options]
 

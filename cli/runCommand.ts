@@ -19,7 +19,7 @@ import { startTracing } from '../telemetry/tracing.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { parseArgs } from './args.js';
 import { configFlags, settingsHelp } from './configFlags.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../base/version.js';
 
 export interface CommandIo {
   readonly stdout?: (text: string) => void;

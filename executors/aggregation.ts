@@ -5,9 +5,9 @@
  */
 import { reduceSources, type AggregationSource } from './aggregationReduce.js';
 import { compareCodePoints, goToLower } from './goCompat.js';
-import { boolInput, dependencyUris, firstOf, jsonInput, type Inputs } from './inputs.js';
+import { boolInput, dependencyUris, firstOf, jsonInput, type Inputs } from '../protocol/inputs.js';
 import { isJsonObject, jsonKind } from './jsonKind.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { Executor, ExecutorContext } from './types.js';
 
 /** Run an `aggregation` task: its output fields are `mode`, `source_count`, `sources`, `result`, `provenance`. */

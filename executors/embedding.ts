@@ -15,12 +15,12 @@
  *   lengths in one answer fail the task: they cannot share one `dimension`.
  */
 import { goToLower } from './goCompat.js';
-import { firstOf, jsonInput, type Inputs } from './inputs.js';
+import { firstOf, jsonInput, type Inputs } from '../protocol/inputs.js';
 import { jsonKind } from './jsonKind.js';
 import { LOCAL_HASH_MODEL_VERSION, localHashEmbedding } from './localHash.js';
 import { positiveIntInput } from './positiveIntInput.js';
 import { embedRemote } from './remoteEmbedding.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { Executor, ExecutorContext } from './types.js';
 
 /** Largest `local` dimension a task may ask for (the SPLAI_EMBEDDING_DIMENSION bound). */

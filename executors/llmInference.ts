@@ -5,9 +5,9 @@
  * exactly as `model_download` with `only_if_missing=true` would.
  */
 import { installModel } from './download/installModel.js';
-import { firstOf, boolInput } from './inputs.js';
+import { firstOf, boolInput } from '../protocol/inputs.js';
 import { llmBackend } from './llm/backends.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { Executor, ExecutorOutput } from './types.js';
 
 export const execute: Executor = async (context) => {

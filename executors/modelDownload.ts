@@ -4,8 +4,8 @@
  * any name the gateway sends: `llama3-8b-q4`, `gpt2` or `org/name`.
  */
 import { installModel } from './download/installModel.js';
-import { boolInput, firstOf } from './inputs.js';
-import { TaskError } from './TaskError.js';
+import { boolInput, firstOf } from '../protocol/inputs.js';
+import { TaskError } from '../base/TaskError.js';
 import type { Executor } from './types.js';
 
 /** Run a `model_download` task: output `model`, `source`, `only_if_missing`, `model_path`, `model_installed_now`, `result`. */

@@ -1,5 +1,5 @@
-import { firstOf, type Inputs } from './inputs.js';
-import { TaskError } from './TaskError.js';
+import { firstOf, type Inputs } from '../protocol/inputs.js';
+import { TaskError } from '../base/TaskError.js';
 
 /**
  * A count-like input (`top_k`, `embedding_dimension`): the first non-empty of

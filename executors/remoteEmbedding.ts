@@ -13,7 +13,7 @@ import { requireBaseUrl } from './http/requireBaseUrl.js';
 import { withRetries } from './http/withRetries.js';
 import { remoteApiHeaders } from './llm/remoteApi.js';
 import { backendTimeoutMillis } from './llm/types.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { ExecutorContext } from './types.js';
 
 export interface RemoteEmbeddingRequest {

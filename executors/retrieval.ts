@@ -8,12 +8,12 @@
  * stays `remote`); `remote`, `remote_api` and `remote-api` all use the service.
  */
 import { goToLower } from './goCompat.js';
-import { firstOf } from './inputs.js';
+import { firstOf } from '../protocol/inputs.js';
 import { rankLocally } from './localRetrieval.js';
 import { positiveIntInput } from './positiveIntInput.js';
 import { retrievalDocuments, retrievalFilters, type RetrievalDocument } from './retrievalInputs.js';
 import { retrieveRemote, type RemoteRetrievalRequest } from './remoteRetrieval.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 import type { Executor } from './types.js';
 
 /** Hits returned when `top_k` is not set (or not positive). */

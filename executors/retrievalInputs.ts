@@ -4,9 +4,9 @@
  * into a struct and a `map[string]string`).
  */
 import { goEqualFold } from './goCompat.js';
-import { firstOf, jsonInput, type Inputs } from './inputs.js';
+import { firstOf, jsonInput, type Inputs } from '../protocol/inputs.js';
 import { isJsonObject, jsonKind } from './jsonKind.js';
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 
 /** One candidate document. `metadata` values are any JSON values, as the reference keeps them. */
 export interface RetrievalDocument {

@@ -11,7 +11,7 @@ import { createArtifactStore } from '../artifacts/createArtifactStore.js';
 import { assertSafeId } from '../artifacts/ids.js';
 import { commandHostClient } from '../sandbox/commandHostClient.js';
 import { executorFor } from './registry.js';
-import { isTaskError, oneLine } from './TaskError.js';
+import { isTaskError, oneLine } from '../base/TaskError.js';
 import type { MainToThread, ThreadData, ThreadRequest, ThreadResult, ThreadToMain } from './threadProtocol.js';
 import type { TaskLog } from './types.js';
 

@@ -10,8 +10,8 @@ import { assertSafeId } from '../artifacts/ids.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { resolveLimits, type SandboxLimits } from '../sandbox/limits.js';
 import { runSandboxed, type SandboxResult } from '../sandbox/runSandboxed.js';
-import { firstOf } from './inputs.js';
-import { oneLine, TaskError } from './TaskError.js';
+import { firstOf } from '../protocol/inputs.js';
+import { oneLine, TaskError } from '../base/TaskError.js';
 import type { Executor } from './types.js';
 
 /** Where a task's private working dir lives. Ids are checked: they become path segments. */

@@ -4,8 +4,10 @@
  * (HTTP client, reporter, thread pool), tests pass fakes, and both get the very
  * same machines (see createSupervisorLogic).
  */
-import type { ReportOutcome } from '../actors/reporter.js';
 import type { Assignment, PollReply, RegisterResponse, ReportRequest, WorkerHealth } from '../protocol/schemas.js';
+
+/** What became of a report. `queued`: not delivered yet, still being retried. */
+export type ReportOutcome = 'delivered' | 'stale-lease' | 'job-gone' | 'rejected' | 'refused' | 'queued';
 
 /** Which actor a log line is about. */
 export type ActorName = 'supervisor' | 'registration' | 'heartbeat' | 'poller' | 'task';

@@ -16,10 +16,10 @@
  * may be waiting for the gateway to hear about a free slot.
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import { isControlPlaneError } from '../actors/ControlPlaneError.js';
+import { errorText } from '../base/errorText.js';
+import { isAuthFailure, isControlPlaneError } from '../base/ControlPlaneError.js';
 import type { WorkerHealth } from '../protocol/schemas.js';
 import type { HeartbeatLoad, LogEntry } from './effects.js';
-import { errorText, isAuthFailure } from './registration.js';
 
 export interface HeartbeatInput {
   readonly intervalMillis: number;

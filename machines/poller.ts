@@ -29,11 +29,11 @@
  * advertises by default this never happens: the cap is one above the slots.
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import { backoffDelay } from '../actors/backoff.js';
-import { isControlPlaneError } from '../actors/ControlPlaneError.js';
+import { errorText } from '../base/errorText.js';
+import { backoffDelay } from '../base/backoff.js';
+import { isAuthFailure, isControlPlaneError } from '../base/ControlPlaneError.js';
 import type { PollReply } from '../protocol/schemas.js';
 import type { LogEntry } from './effects.js';
-import { errorText, isAuthFailure } from './registration.js';
 
 export interface PollerInput {
   readonly freeSlots: number;

@@ -4,8 +4,9 @@
  * (401/403) is final: retrying cannot fix a wrong token.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { backoffDelay } from '../actors/backoff.js';
-import { isControlPlaneError } from '../actors/ControlPlaneError.js';
+import { backoffDelay } from '../base/backoff.js';
+import { isAuthFailure } from '../base/ControlPlaneError.js';
+import { errorText } from '../base/errorText.js';
 import type { RegisterResponse } from '../protocol/schemas.js';
 import type { LogEntry } from './effects.js';
 
@@ -109,12 +110,3 @@ export const registrationMachine = setup({
       ? { type: 'error', error: context.lastError }
       : { type: 'ok', heartbeatIntervalSeconds: context.reply.heartbeat_interval_seconds ?? undefined },
 });
-
-/** A 401/403 from the control plane. */
-export function isAuthFailure(error: unknown): boolean {
-  return isControlPlaneError(error) && error.kind === 'auth';
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -20,11 +20,10 @@
  * It always ends in a final state whose output the supervisor routes.
  */
 import { assign, fromPromise, setup, spawnChild } from 'xstate';
-import type { ReportOutcome } from '../actors/reporter.js';
+import { errorText } from '../base/errorText.js';
 import { finalKey, runningKey } from '../protocol/keys.js';
 import type { Assignment, ReportRequest } from '../protocol/schemas.js';
-import type { ExecutionResult, LogEntry } from './effects.js';
-import { errorText } from './registration.js';
+import type { ExecutionResult, LogEntry, ReportOutcome } from './effects.js';
 
 /** The task's identity; `assignment` is absent when the assignment was malformed. */
 export interface TaskInput {

@@ -20,7 +20,7 @@
  * ```
  */
 import type { ServerResponse } from 'node:http';
-import { packageVersion } from '../cli/version.js';
+import { packageVersion } from '../base/version.js';
 import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { WorkerMetrics } from '../telemetry/metrics.js';
 import type { SplaiWorker } from './createWorker.js';

@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryFile } from '../runtime/entryFile.js';
+import { entryFile } from '../base/entryFile.js';
 import { findSandboxTools } from './tools.js';
 
 /** How long a started host may take to listen. */

@@ -3,8 +3,8 @@
  * raised) by the task's own `timeout_seconds` and `_resource_memory` inputs.
  */
 import type { WorkerConfig } from '../config/definitions.js';
-import { TaskError } from '../executors/TaskError.js';
-import type { Inputs } from '../executors/inputs.js';
+import { TaskError } from '../base/TaskError.js';
+import type { Inputs } from '../protocol/inputs.js';
 
 export interface SandboxLimits {
   /** Wall clock, enforced by the runner's timer. */

@@ -4,7 +4,7 @@
  * client's `around` hook: two map updates per call, nothing else.
  */
 import type { Operation } from '../actors/classifyResponse.js';
-import { isControlPlaneError } from '../actors/ControlPlaneError.js';
+import { isControlPlaneError } from '../base/ControlPlaneError.js';
 
 /** `ok`, or the error kind (`transient`, `auth`, `not-registered`, ...), or `aborted`. */
 export type CallOutcome = string;

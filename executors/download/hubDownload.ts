@@ -10,7 +10,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 import type { ExecutorContext } from '../types.js';
 import { hubEndpoint } from './hubEndpoint.js';
 

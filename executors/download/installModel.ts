@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { oneLine, TaskError } from '../TaskError.js';
+import { oneLine, TaskError } from '../../base/TaskError.js';
 import type { ExecutorContext } from '../types.js';
 import { isLeftoverOf, lockFileName, oldCopyName, tempDirPrefix } from './cacheLayout.js';
 import { cliDownloads } from './cliDownloads.js';

@@ -6,7 +6,7 @@
  * `a//b` and anything with more segments are refused before any path is built.
  */
 import { resolve, sep } from 'node:path';
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 
 /** A Hugging Face repo segment: letters, digits, `.`, `_`, `-`, not starting with a dot or dash. */
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,95}$/;

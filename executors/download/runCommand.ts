@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { killProcessTree } from '../../sandbox/killProcessTree.js';
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 import type { ExecutorContext } from '../types.js';
 
 /** The command is not installed on this host: the caller tries the next way. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 
 /**
  * Validate a backend reply against the documented shape; a reply of another

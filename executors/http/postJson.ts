@@ -5,7 +5,7 @@
  * hung backend cannot hold a task slot forever. Retries live one layer up
  * (withRetries), never here, so each caller decides what is worth repeating.
  */
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 import { readCapped } from './readCapped.js';
 
 /** Backend error bodies are quoted in the failure, at most this many bytes (as the reference). */

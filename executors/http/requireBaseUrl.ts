@@ -1,4 +1,4 @@
-import { TaskError } from '../TaskError.js';
+import { TaskError } from '../../base/TaskError.js';
 
 /**
  * A backend's base URL from the configuration, or the reference's failure

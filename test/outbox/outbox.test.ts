@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { ControlPlaneError } from '../../base/ControlPlaneError.js';
 import { Outbox } from '../../actors/outbox.js';
 import { Reporter } from '../../actors/reporter.js';
 import { entryOfRunning, INTERRUPTED_ERROR, TaskJournal } from '../../actors/taskJournal.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneClient } from '../../actors/controlPlaneClient.js';
-import { isControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { isControlPlaneError } from '../../base/ControlPlaneError.js';
 import { parseAssignment } from '../../protocol/parseAssignment.js';
 import { hostileAssignment } from './arbitraries.js';
 

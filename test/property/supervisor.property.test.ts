@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, type Actor } from 'xstate';
-import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { ControlPlaneError } from '../../base/ControlPlaneError.js';
 import type { ReportOutcome } from '../../actors/reporter.js';
 import { createSupervisorLogic } from '../../machines/createSupervisorLogic.js';
 import { inertEffects, type ExecutionResult } from '../../machines/effects.js';

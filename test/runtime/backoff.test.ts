@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../actors/backoff.js';
+import { backoffDelay } from '../../base/backoff.js';
 
 describe('backoffDelay', () => {
   const policy = { baseMillis: 500, maxMillis: 30_000 };

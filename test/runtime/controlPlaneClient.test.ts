@@ -2,7 +2,7 @@ import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneClient } from '../../actors/controlPlaneClient.js';
-import { isControlPlaneError, type ControlPlaneErrorKind } from '../../actors/ControlPlaneError.js';
+import { isControlPlaneError, type ControlPlaneErrorKind } from '../../base/ControlPlaneError.js';
 
 const base = 'http://cp.test';
 const server = setupServer();

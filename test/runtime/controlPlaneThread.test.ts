@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../../actors/controlPlaneClient.js';
-import { isControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { isControlPlaneError } from '../../base/ControlPlaneError.js';
 import { ControlPlaneThread } from '../../actors/controlPlaneThread.js';
 import { startControlPlaneServer } from '../../control-plane/httpServer.js';
 import { createWorker } from '../../runtime/createWorker.js';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, waitFor, type Actor } from 'xstate';
-import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { ControlPlaneError } from '../../base/ControlPlaneError.js';
 import { createSupervisorLogic } from '../../machines/createSupervisorLogic.js';
 import { inertEffects, type ExecutionResult, type LogEntry, type WorkerEffects } from '../../machines/effects.js';
 import type { SupervisorInput } from '../../machines/supervisor.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oneLine } from '../../executors/TaskError.js';
+import { oneLine } from '../../base/TaskError.js';
 
 describe('oneLine', () => {
   it('keeps a backend status line plus 4 KiB of its body, on one line', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControlPlaneError } from '../../actors/ControlPlaneError.js';
+import { ControlPlaneError } from '../../base/ControlPlaneError.js';
 import { Reporter } from '../../actors/reporter.js';
 import type { ReportRequest } from '../../protocol/schemas.js';
 

@@ -30,3 +30,6 @@ export class ControlPlaneError extends Error {
 
 export const isControlPlaneError = (error: unknown): error is ControlPlaneError =>
   error instanceof Error && error.name === 'ControlPlaneError';
+
+/** A 401/403 from the control plane: its token was refused. */
+export const isAuthFailure = (error: unknown): boolean => isControlPlaneError(error) && error.kind === 'auth';

@@ -1,5 +1,5 @@
 /** Input helpers shared by executors, matching the reference worker's lookups. */
-import { TaskError } from './TaskError.js';
+import { TaskError } from '../base/TaskError.js';
 
 export type Inputs = Readonly<Record<string, string>>;
 
