@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlaneServer, type RunningControlPlane } from '../../control-plane/httpServer.js';
 import { detectSandboxLevel } from '../../sandbox/detectSandboxLevel.js';
-import { startFakeHub, type FakeHub } from '../download/fakeHub.js';
+import { startFakeHub, type FakeHub } from '../executors/download/fakeHub.js';
 import { spawnCli, tempDir, type CliProcess } from '../helpers/cli.js';
 
 interface Seen {

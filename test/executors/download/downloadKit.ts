@@ -6,8 +6,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { WorkerConfig } from '../../config/index.js';
-import { fakeContext, type FakeContext } from '../backends/fakeContext.js';
+import type { WorkerConfig } from '../../../config/index.js';
+import { fakeContext, type FakeContext } from '../fakeContext.js';
 import { startFakeHub, type FakeHub, type FakeHubOptions } from './fakeHub.js';
 
 export const MODEL = 'acme/tiny-model';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startControlPlaneServer, type RunningControlPlane } from '../../control-plane/httpServer.js';
 import { runVerifyCommand } from '../../cli/verifyCommand.js';
 import type { TokenSpec } from '../../control-plane/auth.js';
-import { runCli } from './runDaemon.js';
+import { runCli } from '../helpers/runDaemon.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execute } from '../../executors/llmInference.js';
-import { fakeContext } from '../backends/fakeContext.js';
+import { execute } from '../../../executors/llmInference.js';
+import { fakeContext } from '../fakeContext.js';
 import { startFakeHub, type FakeHub } from './fakeHub.js';
 
 const OLLAMA = 'http://ollama.test:11434';

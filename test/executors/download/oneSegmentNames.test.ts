@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execute } from '../../executors/modelDownload.js';
+import { execute } from '../../../executors/modelDownload.js';
 import { FILES, hub, listTree, MODEL, setup, tempDir } from './downloadKit.js';
 import { createBareRepo, gitHttpBackend } from './gitServer.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startControlPlaneServer, type RunningControlPlane } from '../../control-plane/httpServer.js';
 import { createLogger, redact } from '../../runtime/logger.js';
-import { eventually } from './harness.js';
-import { runCli, type Daemon } from './runDaemon.js';
+import { eventually } from '../helpers/harness.js';
+import { runCli, type Daemon } from '../helpers/runDaemon.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

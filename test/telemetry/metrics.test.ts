@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRIC_NAMES, WorkerMetrics } from '../../telemetry/metrics.js';
-import { eventually, parsePrometheus, startHarness, type Harness } from './harness.js';
+import { eventually, parsePrometheus, startHarness, type Harness } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../machines/effects.js';
 import type { WorkerStatus } from '../../runtime/endpointsStatus.js';
-import { eventually, startHarness, type Harness } from './harness.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -7,9 +7,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROGRESS_MIN_BYTES } from '../../executors/download/hubDownload.js';
-import { installModel } from '../../executors/download/installModel.js';
-import { execute } from '../../executors/modelDownload.js';
+import { PROGRESS_MIN_BYTES } from '../../../executors/download/hubDownload.js';
+import { installModel } from '../../../executors/download/installModel.js';
+import { execute } from '../../../executors/modelDownload.js';
 import { FILES, hub, listTree, MODEL, setup, tempDir } from './downloadKit.js';
 import { createBareRepo, gitHttpBackend } from './gitServer.js';
 

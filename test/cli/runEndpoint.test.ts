@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runWorkerCommand } from '../../cli/runCommand.js';
 import { startControlPlaneServer, type RunningControlPlane } from '../../control-plane/httpServer.js';
 import type { WorkerHttpServer } from '../../runtime/httpServer.js';
-import { eventually } from './harness.js';
+import { eventually } from '../helpers/harness.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

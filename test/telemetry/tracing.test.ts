@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlpTracesUrl, startTracing, type WorkerTracing } from '../../telemetry/tracing.js';
-import { eventually, startHarness, type Harness } from './harness.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
 let harness: Harness | undefined;
 let tracing: WorkerTracing | undefined;

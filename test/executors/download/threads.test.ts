@@ -7,9 +7,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskPool } from '../../actors/taskPool.js';
-import { resolveConfig } from '../../config/index.js';
-import type { Assignment } from '../../protocol/schemas.js';
+import { TaskPool } from '../../../actors/taskPool.js';
+import { resolveConfig } from '../../../config/index.js';
+import type { Assignment } from '../../../protocol/schemas.js';
 import { startFakeHub } from './fakeHub.js';
 
 const cleanups: (() => Promise<void>)[] = [];
