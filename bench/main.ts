@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: proves the worker is fast against baselines measured in the
  * same run, on the development control plane over real loopback HTTP. Prints a
- * table and, as its last line, `BENCH {...}`; writes bench/results.json.
+ * table and, as its last line, `BENCH {...}`; writes bench/results.json (the
+ * summary and the machine) and bench/results.raw.json (every raw sample, git-ignored).
  * See docs/performance.md for how to read every number.
  *
  * Process tree: this process holds the control plane (and the spawn
@@ -342,18 +343,31 @@ async function main(): Promise<number> {
     },
     errors,
   };
-  const results = { date: new Date().toISOString(), machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra, raw: { ...raw, spawnLaunchRuns: launchRuns, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
+  // The results file keeps what the BENCH line says and what it was measured on
+  // (bench/results.json is committed); every raw sample goes to a file beside it
+  // (bench/results.raw.json is git-ignored), tagged with the same date.
+  const date = new Date().toISOString();
+  const results = { date, machine, plan: { ...plan, pickupIdleMillis: undefined }, summary, extra };
+  const rawResults = { date, raw: { ...raw, spawnLaunchRuns: launchRuns, spawnDirectRuns: directRuns, overheadBreakdowns: overheads.length <= 10_000 ? overheads : overheads.slice(0, 10_000), loopLags, bystanderLags } };
   const out = args.out ?? (plan.quick ? join(tmpdir(), 'splai-bench-results.quick.json') : join(projectRoot, 'bench', 'results.json'));
+  const rawOut = rawPathFor(out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(rawOut, `${JSON.stringify(rawResults)}\n`);
   // Keep the logs of a failed run.
   if (errors.length === 0) rmSync(work, { recursive: true, force: true });
 
   process.stdout.write(`\n${formatTable(tableRows(summary))}\n\n`);
   process.stdout.write(`results: ${out}\n`);
+  process.stdout.write(`raw samples: ${rawOut}\n`);
   if (errors.length > 0) process.stdout.write(`FAILED phases (logs in ${work}):\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
   process.stdout.write(`${benchLine(summary, extra)}\n`);
   return errors.length === 0 ? 0 : 1;
+}
+
+/** Where the raw samples of a results file go: `results.json` -> `results.raw.json` (any other name: `.raw.json` appended). */
+function rawPathFor(out: string): string {
+  return out.endsWith('.json') ? `${out.slice(0, -'.json'.length)}.raw.json` : `${out}.raw.json`;
 }
 
 main().then(

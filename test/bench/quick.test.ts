@@ -13,7 +13,7 @@ import { BENCH_KEYS } from '../../bench/summary.js';
 const dir = mkdtempSync(join(tmpdir(), 'splai-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('npm run bench -- --quick prints a BENCH line with every key and writes the results', async () => {
+it('npm run bench -- --quick prints a BENCH line with every key and writes the results and, beside them, the raw samples', async () => {
   const out = join(dir, 'results.json');
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--quick', '--out', out], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,12 +41,21 @@ it('npm run bench -- --quick prints a BENCH line with every key and writes the r
     for (const key of ['spawn_floor_tps', 'launch_floor_tps', 'sandbox_direct_tps', 'sandbox_tps', 'slot_utilization', 'fleet_speedup', 'fleet_min_share']) expect(bench[key], key).toBeTypeOf('number');
   }
   expect(stdout).toContain('| worker_vs_floor');
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cpus: number; node: string; sandboxLevel: string }; raw: Record<'workerRuns' | 'floorRuns' | 'gatewayFloorRuns' | 'sandboxRuns' | 'spawnFloorRuns', unknown[]> };
+  // The results file: the summary, the BENCH extras, the plan and the machine; no raw samples.
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { date: string; machine: { cpus: number; node: string; sandboxLevel: string }; summary: Record<string, unknown>; extra: Record<string, unknown> } & Record<string, unknown>;
+  expect(Object.keys(results).sort()).toEqual(['date', 'extra', 'machine', 'plan', 'summary']);
   expect(results.machine.cpus).toBeGreaterThan(0);
   expect(results.machine.node).toBe(process.version);
-  expect(results.raw.workerRuns.length).toBeGreaterThan(0);
+  // Together they are the BENCH line.
+  expect({ ...results.summary, ...results.extra }).toEqual(bench);
+  // The raw samples beside it (results.json -> results.raw.json), from the same run.
+  const rawOut = join(dir, 'results.raw.json');
+  expect(stdout).toContain(`raw samples: ${rawOut}`);
+  const { date, raw } = JSON.parse(readFileSync(rawOut, 'utf8')) as { date: string; raw: Record<'workerRuns' | 'floorRuns' | 'gatewayFloorRuns' | 'sandboxRuns' | 'spawnFloorRuns', unknown[]> };
+  expect(date).toBe(results.date);
+  expect(raw.workerRuns.length).toBeGreaterThan(0);
   // Each ratio pairs every measured run with its own baseline run (summary.ts pairedRatio).
-  expect(results.raw.floorRuns).toHaveLength(results.raw.workerRuns.length);
-  expect(results.raw.gatewayFloorRuns).toHaveLength(results.raw.workerRuns.length);
-  if (bench['sandbox_level'] !== 'none') expect(results.raw.spawnFloorRuns).toHaveLength(results.raw.sandboxRuns.length);
+  expect(raw.floorRuns).toHaveLength(raw.workerRuns.length);
+  expect(raw.gatewayFloorRuns).toHaveLength(raw.workerRuns.length);
+  if (bench['sandbox_level'] !== 'none') expect(raw.spawnFloorRuns).toHaveLength(raw.sandboxRuns.length);
 }, 120_000);
