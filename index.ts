@@ -13,7 +13,7 @@ export { createLogger, type LoggerOptions } from './runtime/logger.js';
 export { startWorkerEndpoints, addWorkerRoutes, openWorkerHttpServer, type WorkerEndpointsOptions } from './runtime/endpoints.js';
 export { startWorkerHttpServer, type WorkerHttpServer, type RouteHandler } from './runtime/httpServer.js';
 export type { WorkerStatus } from './runtime/endpointsStatus.js';
-export type { WorkerInstrument } from './runtime/createWorker.js';
+export type { WorkerInstrument } from './telemetry/instrument.js';
 export { WorkerMetrics, METRIC_NAMES, type WorkerMetricsOptions } from './telemetry/metrics.js';
 export { startTracing, type TracingOptions, type WorkerTracing } from './telemetry/tracing.js';
 export { composeInstruments } from './telemetry/composeInstruments.js';

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import { ReportRequestSchema, type ReportRequest } from '../protocol/schemas.js';
-import { AppendLog } from './appendLog.js';
+import { AppendLog } from '../base/appendLog.js';
 import type { ReportStore } from './reporter.js';
 
 /** A report an earlier run saved but did not settle. */

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { parseJsonAs } from '../protocol/parseJsonAs.js';
 import type { ReportRequest } from '../protocol/schemas.js';
-import { AppendLog } from './appendLog.js';
+import { AppendLog } from '../base/appendLog.js';
 
 /** The error of the `Failed` report sent for a task a crash interrupted. */
 export const INTERRUPTED_ERROR = 'worker restarted while the task was running';

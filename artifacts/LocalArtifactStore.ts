@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { TaskError } from '../base/TaskError.js';
 import type { ArtifactStore } from './ArtifactStore.js';
-import { atomicWriteSync } from './atomicWrite.js';
+import { atomicWriteSync } from '../base/atomicWrite.js';
 import { assertSafeId, idProblem } from './ids.js';
 import { localUri, parseArtifactUri } from './uri.js';
 

@@ -34,6 +34,9 @@ import { detectSandboxLevel } from '../sandbox/detectSandboxLevel.js';
 import { openDurableState } from './durableState.js';
 import { createLogger, taskKeyFields } from './logger.js';
 import { createRealEffects } from './realEffects.js';
+import type { WorkerInstrument } from '../telemetry/instrument.js';
+
+export type { WorkerInstrument };
 
 export interface CreateWorkerOptions {
   /** Settings; missing ones take their defaults, every value is validated. */
@@ -69,14 +72,6 @@ export interface CreateWorkerOptions {
   readonly controlPlaneThread?: boolean;
   /** Observability hooks (metrics, traces); see telemetry/. The machines never see them. */
   readonly instrument?: WorkerInstrument;
-}
-
-/** Hooks that observe a worker without changing it. */
-export interface WorkerInstrument {
-  /** Wraps every control-plane call of the HTTP client (spans, call counts). */
-  readonly around?: ControlPlaneClientOptions['around'];
-  /** Wraps the effects the machines run (e.g. a span around poll and execute). */
-  readonly effects?: (effects: WorkerEffects) => WorkerEffects;
 }
 
 export interface SplaiWorker {

@@ -5,7 +5,7 @@
  */
 import type { Operation } from '../actors/classifyResponse.js';
 import type { WorkerEffects } from '../machines/effects.js';
-import type { WorkerInstrument } from '../runtime/createWorker.js';
+import type { WorkerInstrument } from './instrument.js';
 
 export function composeInstruments(...parts: readonly (WorkerInstrument | undefined)[]): WorkerInstrument {
   const present = parts.filter((part): part is WorkerInstrument => part !== undefined);

@@ -15,7 +15,10 @@
 import type { Operation } from '../actors/classifyResponse.js';
 import { TASK_TYPES } from '../executors/registry.js';
 import type { SupervisorContext, TaskEntry } from '../machines/supervisor.js';
-import type { SplaiWorker } from '../runtime/createWorker.js';
+import type { Actor } from 'xstate';
+import type { Reporter } from '../actors/reporter.js';
+import type { WorkerConfig } from '../config/definitions.js';
+import type { supervisorMachine } from '../machines/supervisor.js';
 import { ControlPlaneCallStats } from './callStats.js';
 import { Counter, Gauge, Histogram } from './instruments.js';
 import { MetricRegistry } from './metricRegistry.js';
@@ -27,6 +30,13 @@ export type TaskMetricStatus = 'Completed' | 'Failed' | 'Abandoned';
 export interface WorkerMetricsOptions {
   /** Add the process metrics (CPU, memory, file descriptors, event loop, GC: telemetry/processMetrics.ts). Default true. */
   readonly processMetrics?: boolean;
+}
+
+/** What the metrics observe of a worker (a SplaiWorker is one). */
+export interface ObservedWorker {
+  readonly actor: Actor<typeof supervisorMachine>;
+  readonly reporter: Pick<Reporter, 'pending'>;
+  readonly config: Pick<WorkerConfig, 'workerId'>;
 }
 
 export interface AttachOptions {
@@ -203,7 +213,7 @@ export class WorkerMetrics {
    * Feed the task metrics from a worker and read its gauges at scrape time.
    * Returns a function that detaches.
    */
-  attach(worker: Pick<SplaiWorker, 'actor' | 'reporter' | 'config'>, options: AttachOptions = {}): () => void {
+  attach(worker: ObservedWorker, options: AttachOptions = {}): () => void {
     if (options.sandboxLevel !== undefined) this.sandboxLevel = options.sandboxLevel;
     if (options.version !== undefined) this.version = options.version;
     this.workerId = worker.config.workerId;

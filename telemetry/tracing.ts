@@ -19,7 +19,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Operation } from '../actors/classifyResponse.js';
 import type { WorkerEffects } from '../machines/effects.js';
-import type { WorkerInstrument } from '../runtime/createWorker.js';
+import type { WorkerInstrument } from './instrument.js';
 
 export interface TracingOptions {
   readonly workerId: string;

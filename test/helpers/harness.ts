@@ -12,7 +12,8 @@ import { startControlPlaneServer, type RunningControlPlane } from '../../control
 import type { TokenSpec } from '../../control-plane/auth.js';
 import type { WorkerConfig } from '../../config/definitions.js';
 import type { WorkerEffects } from '../../machines/effects.js';
-import { createWorker, type SplaiWorker, type WorkerInstrument } from '../../runtime/createWorker.js';
+import { createWorker, type SplaiWorker } from '../../runtime/createWorker.js';
+import type { WorkerInstrument } from '../../telemetry/instrument.js';
 import { startWorkerEndpoints } from '../../runtime/endpoints.js';
 import type { WorkerHttpServer } from '../../runtime/httpServer.js';
 import { createLogger } from '../../runtime/logger.js';

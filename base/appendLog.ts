@@ -20,7 +20,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { syncDirectory } from '../artifacts/syncDirectory.js';
+import { syncDirectory } from './syncDirectory.js';
 
 /**
  * Rewrite the log once it is this much larger than twice its live lines after

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { atomicWriteSync } from '../../artifacts/atomicWrite.js';
+import { atomicWriteSync } from '../../base/atomicWrite.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -20,7 +20,7 @@ function tempDir(): string {
   return dir;
 }
 
-const moduleUrl = new URL('../../artifacts/atomicWrite.ts', import.meta.url).href;
+const moduleUrl = new URL('../../base/atomicWrite.ts', import.meta.url).href;
 
 describe('atomicWrite', () => {
   it('leaves the previous output intact when the writer is killed mid-write', async () => {
