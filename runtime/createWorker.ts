@@ -19,7 +19,7 @@ import { gatewayCapacity } from '../protocol/capacity.js';
 import { capacityNote } from './capacityNote.js';
 import { tokenRefusalMessage } from './tokenRefusal.js';
 import { join } from 'node:path';
-import { ControlPlaneClient, type ControlPlaneApi, type ControlPlaneClientOptions } from '../actors/controlPlaneClient.js';
+import { ControlPlaneClient, type ControlPlaneApi } from '../actors/controlPlaneClient.js';
 import { Reporter, type ReportStore } from '../actors/reporter.js';
 import { TaskPool } from '../actors/taskPool.js';
 import { ControlPlaneThread } from '../actors/controlPlaneThread.js';
